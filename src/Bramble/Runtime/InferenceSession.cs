@@ -1,0 +1,238 @@
+using Bramble.Import;
+using System.Collections.Concurrent;
+using Bramble.Graph;
+using Bramble.Kernels.Threading;
+using Bramble.Ops;
+using Bramble.Tensors;
+
+namespace Bramble.Runtime;
+
+/// <summary>
+/// Runs a model. Created once from a path, a stream or a <see cref="Model"/>; <see cref="Run(IReadOnlyDictionary{string, Tensor})"/>
+/// is thread-safe. For each distinct set of input shapes the session builds an <see cref="ExecutionPlan"/>
+/// (shapes, folded constants, prepared kernels, arena) once and reuses it, so steady-state runs allocate nothing.
+/// </summary>
+public sealed class InferenceSession : IDisposable
+{
+    private const int MaxCachedPlans = 8;
+    private readonly Model _model;
+    private readonly bool _ownsModel;
+    private readonly WorkerPool _pool;
+    private readonly List<PlanEntry> _plans = new();
+    private readonly object _planLock = new();
+    private readonly ValueInfo[] _inputs;
+
+    private sealed class PlanEntry(ExecutionPlan? plan, int[][] shapes)
+    {
+        public readonly ExecutionPlan? Plan = plan;
+        public readonly int[][] Shapes = shapes;
+        public readonly ConcurrentBag<ExecutionState> States = new();
+    }
+
+    /// <summary>Loads a model file (ONNX, or Darknet .cfg with its .weights beside it) and prepares it to run.</summary>
+    public InferenceSession(string path, SessionOptions? options = null)
+        : this(ModelLoader.Load(path), options, ownsModel: true) { }
+
+    /// <summary>Runs an already loaded model; the session does not dispose it.</summary>
+    public InferenceSession(Model model, SessionOptions? options = null) : this(model, options, ownsModel: false) { }
+
+    private InferenceSession(Model model, SessionOptions? options, bool ownsModel)
+    {
+        _model = model;
+        _ownsModel = ownsModel;
+        Options = options ?? new SessionOptions();
+        try
+        {
+            GraphValidator.ValidateAndSort(model.Graph);
+            foreach (var node in model.Graph.Nodes) OpRegistry.Create(node, model.OpsetFor(node.Domain));
+            _inputs = model.Graph.RealInputs.ToArray();
+            foreach (var name in Options.InputShapes.Keys)
+                if (_inputs.All(i => i.Name != name))
+                    throw new ShapeException($"--shape names '{name}', which is not an input of the model (inputs: {string.Join(", ", _inputs.Select(i => i.Name))})");
+            _pool = new WorkerPool(Options.Threads);
+            // With every input dimension known, plan now: errors surface at load and the first run is fast.
+            var shapes = _inputs.Select(BoundShape).ToArray();
+            if (shapes.All(s => s != null)) GetPlan(shapes!);
+        }
+        catch
+        {
+            if (ownsModel) model.Dispose();
+            throw;
+        }
+    }
+
+    public SessionOptions Options { get; }
+
+    public Model Model => _model;
+
+    /// <summary>Graph inputs (without initializers), in order.</summary>
+    public IReadOnlyList<ValueInfo> InputMetadata => _inputs;
+
+    public IReadOnlyList<ValueInfo> OutputMetadata => _model.Graph.Outputs;
+
+    /// <summary>An input's shape with symbolic dimensions bound by <see cref="SessionOptions.InputShapes"/>; null if still unknown.</summary>
+    private int[]? BoundShape(ValueInfo input)
+    {
+        if (Options.InputShapes.TryGetValue(input.Name, out var bound)) return bound;
+        return input.StaticShape;
+    }
+
+    /// <summary>Runs the model; returns new output tensors by name, which the caller owns and disposes.</summary>
+    public Dictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        var ordered = OrderInputs(inputs);
+        var entry = GetPlan(ordered.Select(t => t.Shape).ToArray());
+        var result = new Dictionary<string, Tensor>();
+        var outputs = _model.Graph.Outputs;
+        if (entry.Plan == null)
+        {
+            var tensors = DynamicExecutor.Run(_model, ordered, Options, _pool);
+            for (int i = 0; i < outputs.Count; i++) result[outputs[i].Name] = tensors[i];
+            return result;
+        }
+        var state = Take(entry);
+        try
+        {
+            state.Run(ordered);
+            for (int i = 0; i < outputs.Count; i++) result[outputs[i].Name] = state.Output(i).Clone();
+        }
+        finally
+        {
+            entry.States.Add(state);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Runs the model writing into caller-owned output tensors (matched by position to <see cref="OutputMetadata"/>,
+    /// or by name); allocates nothing once the plan for these shapes exists.
+    /// </summary>
+    public void Run(ReadOnlySpan<NamedTensor> inputs, ReadOnlySpan<NamedTensor> outputs)
+    {
+        var ordered = new Tensor[_inputs.Length];
+        for (int i = 0; i < _inputs.Length; i++)
+        {
+            ordered[i] = Find(inputs, _inputs[i].Name)
+                ?? throw new ShapeException($"input '{_inputs[i].Name}' is missing");
+            Validate(_inputs[i], ordered[i]);
+        }
+        foreach (var given in inputs)
+            if (Array.FindIndex(_inputs, i => i.Name == given.Name) < 0)
+                throw new ShapeException($"'{given.Name}' is not an input of the model");
+        var entry = GetPlan(ordered);
+        if (entry.Plan == null)
+        {
+            var tensors = DynamicExecutor.Run(_model, ordered, Options, _pool);
+            try { CopyOutputs(outputs, i => tensors[i]); }
+            finally { foreach (var t in tensors) t.Dispose(); }
+            return;
+        }
+        var state = Take(entry);
+        try
+        {
+            state.Run(ordered);
+            CopyOutputs(outputs, state.Output);
+        }
+        finally
+        {
+            entry.States.Add(state);
+        }
+    }
+
+    private void CopyOutputs(ReadOnlySpan<NamedTensor> outputs, Func<int, Tensor> produced)
+    {
+        var declared = _model.Graph.Outputs;
+        foreach (var target in outputs)
+        {
+            int index = declared.FindIndex(o => o.Name == target.Name);
+            if (index < 0) throw new ShapeException($"'{target.Name}' is not an output of the model");
+            target.Tensor.CopyFrom(produced(index));
+        }
+    }
+
+    private static Tensor? Find(ReadOnlySpan<NamedTensor> items, string name)
+    {
+        foreach (var item in items)
+            if (item.Name == name) return item.Tensor;
+        return null;
+    }
+
+    private Tensor[] OrderInputs(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        foreach (var name in inputs.Keys)
+            if (Array.FindIndex(_inputs, i => i.Name == name) < 0)
+                throw new ShapeException($"'{name}' is not an input of the model (inputs: {string.Join(", ", _inputs.Select(i => i.Name))})");
+        var ordered = new Tensor[_inputs.Length];
+        for (int i = 0; i < _inputs.Length; i++)
+        {
+            if (!inputs.TryGetValue(_inputs[i].Name, out var t))
+                throw new ShapeException($"input '{_inputs[i].Name}' is missing (expected {_inputs[i].Type.Name()}{_inputs[i].ShapeText})");
+            Validate(_inputs[i], t);
+            ordered[i] = t;
+        }
+        return ordered;
+    }
+
+    /// <summary>Checks a given input against the declared type, rank and fixed dimensions.</summary>
+    private void Validate(ValueInfo declared, Tensor given)
+    {
+        if (declared.Type != DataType.Undefined && given.Type != declared.Type)
+            throw new ShapeException($"input '{declared.Name}': expected {declared.Type.Name()}, got {given.Type.Name()}");
+        var expected = Options.InputShapes.TryGetValue(declared.Name, out var bound)
+            ? bound.Select(d => Dim.Fixed(d)).ToArray()
+            : declared.Shape;
+        if (expected == null) return;
+        bool ok = expected.Length == given.Rank;
+        for (int d = 0; ok && d < expected.Length; d++)
+            ok = !expected[d].IsFixed || expected[d].Value == given.Shape[d];
+        if (!ok)
+            throw new ShapeException($"input '{declared.Name}': expected shape [{string.Join("x", expected.Select(d => d.ToString()))}], got {ShapeUtil.Format(given.Shape)}");
+    }
+
+    private PlanEntry GetPlan(IReadOnlyList<Tensor> inputs) => GetPlan(inputs.Select(t => t.Shape).ToArray());
+
+    private PlanEntry GetPlan(int[][] shapes)
+    {
+        lock (_planLock)
+        {
+            foreach (var entry in _plans)
+                if (SameShapes(entry.Shapes, shapes)) return entry;
+            var plan = ExecutionPlan.TryBuild(_model, shapes.Select(s => (int[])s.Clone()).ToArray(), Options, _pool);
+            var created = new PlanEntry(plan, shapes.Select(s => (int[])s.Clone()).ToArray());
+            if (_plans.Count >= MaxCachedPlans) Evict(_plans[0]);
+            _plans.Add(created);
+            return created;
+        }
+    }
+
+    private void Evict(PlanEntry entry)
+    {
+        _plans.Remove(entry);
+        while (entry.States.TryTake(out var s)) s.Dispose();
+        entry.Plan?.Dispose();
+    }
+
+    private static bool SameShapes(int[][] a, int[][] b)
+    {
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
+            if (!a[i].AsSpan().SequenceEqual(b[i])) return false;
+        return true;
+    }
+
+    private ExecutionState Take(PlanEntry entry) =>
+        entry.States.TryTake(out var state) ? state : new ExecutionState(entry.Plan!, _pool, Options);
+
+    /// <summary>The plan for the given input shapes (built if needed), for the profiler and `bramble info`; null when shapes are dynamic.</summary>
+    internal ExecutionPlan? PlanFor(int[][] shapes) => GetPlan(shapes).Plan;
+
+    public void Dispose()
+    {
+        lock (_planLock)
+        {
+            foreach (var entry in _plans.ToArray()) Evict(entry);
+        }
+        _pool.Dispose();
+        if (_ownsModel) _model.Dispose();
+    }
+}

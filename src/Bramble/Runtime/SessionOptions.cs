@@ -1,0 +1,38 @@
+using Bramble.Kernels;
+
+namespace Bramble.Runtime;
+
+/// <summary>How much the session rewrites the graph before running it.</summary>
+public enum OptimizationLevel
+{
+    /// <summary>Run the graph as given (constant folding of shape sub-graphs still happens: shapes need it).</summary>
+    None = 0,
+    /// <summary>Plus layout-neutral rewrites: folding BatchNormalization into Conv, dropping Identity/Dropout.</summary>
+    Basic = 1,
+    /// <summary>Plus kernel fusion (bias + activation epilogues, elementwise chains).</summary>
+    All = 2,
+}
+
+/// <summary>Options of an <see cref="InferenceSession"/>; the shape follows ONNX Runtime's SessionOptions.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>Worker threads including the caller's; 1 means no pool at all.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Widest instruction set kernels may use (tests and benchmarks force narrower variants with it).</summary>
+    public Isa MaxIsa { get; init; } = CpuFeatures.Best;
+
+    /// <summary>Run every op with its reference kernel: slow, obviously correct; the oracle for fast kernels.</summary>
+    public bool ReferenceKernels { get; init; }
+
+    public OptimizationLevel Optimization { get; init; } = OptimizationLevel.All;
+
+    /// <summary>Record per-node timings of every run (see the profiler).</summary>
+    public bool EnableProfiling { get; init; }
+
+    /// <summary>Binds symbolic input dimensions at creation: input name → full shape.</summary>
+    public Dictionary<string, int[]> InputShapes { get; init; } = new();
+
+    /// <summary>The ISA level actually used: the cap lowered to what the CPU supports.</summary>
+    public Isa EffectiveIsa => CpuFeatures.Effective(MaxIsa);
+}

@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+
+namespace Bramble.Tensors;
+
+/// <summary>
+/// A 64-byte aligned block of native memory (one cache line, one AVX-512 vector), zeroed on allocation.
+/// Owned explicitly: Dispose frees it; the finalizer is only a safety net for forgotten buffers.
+/// </summary>
+public sealed unsafe class NativeBuffer : IDisposable
+{
+    public const int Alignment = 64;
+    private void* _pointer;
+
+    public NativeBuffer(long byteLength)
+    {
+        if (byteLength < 0) throw new ArgumentOutOfRangeException(nameof(byteLength));
+        ByteLength = byteLength;
+        // Allocate at least one line so an empty tensor still has a valid, aligned pointer.
+        nuint size = (nuint)Math.Max(Alignment, (byteLength + Alignment - 1) / Alignment * Alignment);
+        try
+        {
+            _pointer = NativeMemory.AlignedAlloc(size, Alignment);
+        }
+        catch (OutOfMemoryException)
+        {
+            throw new BrambleException($"out of memory allocating {byteLength} bytes");
+        }
+        NativeMemory.Clear(_pointer, size);
+        GC.AddMemoryPressure((long)size);
+        _allocated = (long)size;
+    }
+
+    private readonly long _allocated;
+
+    public long ByteLength { get; }
+
+    public byte* Pointer
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_pointer == null, this);
+            return (byte*)_pointer;
+        }
+    }
+
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    ~NativeBuffer() => Free();
+
+    private void Free()
+    {
+        if (_pointer == null) return;
+        NativeMemory.AlignedFree(_pointer);
+        _pointer = null;
+        GC.RemoveMemoryPressure(_allocated);
+    }
+}
