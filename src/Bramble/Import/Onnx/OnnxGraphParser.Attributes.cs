@@ -9,8 +9,8 @@ internal sealed partial class OnnxGraphParser
 {
     /// <summary>
     /// Reads an AttributeProto. Files from before IR version 2 have no type field; then the type follows
-    /// from the value field that is present. Sparse tensors are densified; TypeProto values are not
-    /// representable in <see cref="Graph.Attribute"/> and are dropped (only the attribute's kind is kept).
+    /// from the value field that is present. Sparse tensors are densified; TypeProto values have no form in
+    /// <see cref="Graph.Attribute"/> and are kept as bytes in <see cref="OnnxOpaque"/>.
     /// </summary>
     private Graph.Attribute ParseAttribute(WireType type)
     {
@@ -21,7 +21,7 @@ internal sealed partial class OnnxGraphParser
         int declared = 0;
         float f = 0;
         long i = 0;
-        bool hasF = false, hasI = false, hasS = false, hasTp = false;
+        bool hasF = false, hasI = false, hasS = false;
         Tensor? tensor = null;
         GraphIR? graph = null;
         AttributeType sparseKind = AttributeType.Undefined;
@@ -30,7 +30,8 @@ internal sealed partial class OnnxGraphParser
         var strings = new List<string>();
         var tensors = new List<Tensor>();
         var graphs = new List<GraphIR>();
-        int typeProtos = 0;
+        byte[]? tp = null;
+        var typeProtos = new List<byte[]>();
         while (_r.NextField(out int field, out var t))
         {
             switch (field)
@@ -48,7 +49,7 @@ internal sealed partial class OnnxGraphParser
                     break;
                 case A.I: i = ReadVarintField(t, "i"); hasI = true; break;
                 case A.S: s = _r.ReadString(t, "s"); hasS = true; break;
-                case A.T: tensor = Track(_tensors.ParseMessage(t, "t", out _)); break;
+                case A.T: tensor = Named(_tensors.ParseMessage(t, "t", out string tensorName), tensorName); break;
                 case A.G: graph = ParseGraph(t, "g"); break;
                 case A.SparseTensor:
                     tensor = Track(ParseSparseTensor(t, "sparse_tensor", out _));
@@ -57,14 +58,14 @@ internal sealed partial class OnnxGraphParser
                 case A.Floats: _r.ReadFloats(t, floats, "floats"); break;
                 case A.Ints: _r.ReadInt64s(t, ints, "ints"); break;
                 case A.Strings: strings.Add(_r.ReadString(t, "strings")); break;
-                case A.Tensors: tensors.Add(Track(_tensors.ParseMessage(t, "tensors", out _))); break;
+                case A.Tensors: tensors.Add(Named(_tensors.ParseMessage(t, "tensors", out string itemName), itemName)); break;
                 case A.Graphs: graphs.Add(ParseGraph(t, "graphs")); break;
                 case A.SparseTensors:
                     tensors.Add(Track(ParseSparseTensor(t, "sparse_tensors", out _)));
                     sparseKind = AttributeType.SparseTensors;
                     break;
-                case A.Tp: hasTp = true; _r.Skip(t, field); break;
-                case A.TypeProtos: typeProtos++; _r.Skip(t, field); break;
+                case A.Tp: tp = _r.ReadBytes(t, "tp"); break;
+                case A.TypeProtos: typeProtos.Add(_r.ReadBytes(t, "type_protos")); break;
                 default: _r.Skip(t, field); break;
             }
         }
@@ -82,14 +83,14 @@ internal sealed partial class OnnxGraphParser
                 : strings.Count > 0 ? AttributeType.Strings
                 : tensors.Count > 0 ? AttributeType.Tensors
                 : graphs.Count > 0 ? AttributeType.Graphs
-                : hasTp ? AttributeType.TypeProto
-                : typeProtos > 0 ? AttributeType.TypeProtos
+                : tp != null ? AttributeType.TypeProto
+                : typeProtos.Count > 0 ? AttributeType.TypeProtos
                 : hasS ? AttributeType.String
                 : hasI ? AttributeType.Int
                 : hasF ? AttributeType.Float
                 : AttributeType.Undefined;
         }
-        return new Graph.Attribute(name, kind)
+        var attribute = new Graph.Attribute(name, kind)
         {
             Float = f,
             Int = i,
@@ -103,6 +104,17 @@ internal sealed partial class OnnxGraphParser
             Graphs = graphs.ToArray(),
             RefAttrName = refName,
         };
+        // TypeProto values have no IR form; keep their bytes for the writer.
+        if (kind == AttributeType.TypeProto && tp != null) OnnxOpaque.SetAttributeTypes(attribute, [tp]);
+        if (kind == AttributeType.TypeProtos && typeProtos.Count > 0) OnnxOpaque.SetAttributeTypes(attribute, typeProtos.ToArray());
+        return attribute;
+    }
+
+    private Tensor Named(Tensor tensor, string name)
+    {
+        Track(tensor);
+        OnnxOpaque.SetTensorName(tensor, name);
+        return tensor;
     }
 
     /// <summary>

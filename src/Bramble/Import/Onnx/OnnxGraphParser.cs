@@ -42,6 +42,7 @@ internal sealed partial class OnnxGraphParser
         GraphIR? graph = null;
         var opsets = new List<KeyValuePair<string, long>>();
         var metadata = new List<KeyValuePair<string, string>>();
+        var opaque = new List<(int, byte[])>();
         while (_r.NextField(out int field, out var type))
         {
             _r.Context = "the model";
@@ -62,6 +63,8 @@ internal sealed partial class OnnxGraphParser
                     var (key, value) = OnnxEntries.ReadStringPair(_r, type, "metadata_props");
                     metadata.Add(new(key, value));
                     break;
+                case OnnxFields.Model.TrainingInfo: opaque.Add((field, _r.ReadBytes(type, "training_info"))); break;
+                case OnnxFields.Model.Functions: opaque.Add((field, _r.ReadBytes(type, "functions"))); break;
                 default: _r.Skip(type, field); break;
             }
         }
@@ -80,6 +83,7 @@ internal sealed partial class OnnxGraphParser
         model.Opsets.Clear();
         foreach (var (domain, version) in opsets) model.Opsets[domain] = version;
         foreach (var (key, value) in metadata) model.MetadataProps[key] = value;
+        if (opaque.Count > 0) OnnxOpaque.SetModelFields(model, opaque);
         return model;
     }
 
@@ -207,12 +211,13 @@ internal sealed partial class OnnxGraphParser
         string name = "", doc = "";
         int elemType = 0;
         Dim[]? shape = null;
+        byte[]? otherType = null;
         while (_r.NextField(out int f, out var t))
         {
             switch (f)
             {
                 case OnnxFields.ValueInfo.Name: name = _r.ReadString(t, "name"); break;
-                case OnnxFields.ValueInfo.Type: ParseType(t, ref elemType, ref shape); break;
+                case OnnxFields.ValueInfo.Type: otherType = ParseType(t, ref elemType, ref shape); break;
                 case OnnxFields.ValueInfo.DocString: doc = _r.ReadString(t, "doc_string"); break;
                 default: _r.Skip(t, f); break;
             }
@@ -220,16 +225,20 @@ internal sealed partial class OnnxGraphParser
         _r.PopLimit(old);
         // Element codes Bramble cannot compute with (bfloat16, float8…) are kept as their raw code so a
         // save writes them back unchanged; operators reject them when they meet them.
-        return new ValueInfo(name, (DataType)elemType, shape) { DocString = doc };
+        var info = new ValueInfo(name, (DataType)elemType, shape) { DocString = doc };
+        if (otherType != null) OnnxOpaque.SetValueType(info, otherType);
+        return info;
     }
 
     /// <summary>
     /// Reads a TypeProto. Only tensor types map onto <see cref="ValueInfo"/>; sequence, map and optional
-    /// types leave the type undefined and the shape unknown.
+    /// types leave the type undefined and the shape unknown, and are returned as their message bytes.
     /// </summary>
-    private void ParseType(WireType type, ref int elemType, ref Dim[]? shape)
+    private byte[]? ParseType(WireType type, ref int elemType, ref Dim[]? shape)
     {
         long old = _r.EnterMessage(type, "type");
+        long start = _r.Position;
+        bool tensorType = false;
         while (_r.NextField(out int f, out var t))
         {
             if (f != OnnxFields.TypeProto.TensorType)
@@ -237,6 +246,7 @@ internal sealed partial class OnnxGraphParser
                 _r.Skip(t, f);
                 continue;
             }
+            tensorType = true;
             long inner = _r.EnterMessage(t, "tensor_type");
             while (_r.NextField(out int tf, out var tt))
             {
@@ -249,7 +259,16 @@ internal sealed partial class OnnxGraphParser
             }
             _r.PopLimit(inner);
         }
+        byte[]? raw = null;
+        if (!tensorType)
+        {
+            long length = _r.Limit - start;
+            _r.Seek(start);
+            raw = new byte[length];
+            _r.ReadInto(raw, "type");
+        }
         _r.PopLimit(old);
+        return raw;
     }
 
     private Dim[] ParseShape(WireType type)

@@ -24,11 +24,12 @@ internal sealed class OnnxModelWriter
         foreach (var (domain, version) in m.Opsets)
             w.Message(OnnxFields.Model.OpsetImport, (domain, version), static (w, o) =>
             {
-                w.OptionalString(OnnxFields.OperatorSetId.Domain, o.domain);
+                w.String(OnnxFields.OperatorSetId.Domain, o.domain);
                 w.Int64(OnnxFields.OperatorSetId.Version, o.version);
             });
         foreach (var (key, value) in m.MetadataProps)
             w.Message(OnnxFields.Model.MetadataProps, (key, value), StringPair);
+        foreach (var (field, bytes) in OnnxOpaque.ModelFieldsOf(m)) w.Bytes(field, bytes);
     }
 
     private static void StringPair(ProtoWriter w, (string Key, string Value) e)
@@ -71,16 +72,22 @@ internal sealed class OnnxModelWriter
             case AttributeType.Int: w.Int64(OnnxFields.Attribute.I, a.Int); break;
             case AttributeType.String: w.String(OnnxFields.Attribute.S, a.String); break;
             case AttributeType.Tensor when a.Tensor != null:
-                w.Message(OnnxFields.Attribute.T, (a.Tensor, ""), Tensor);
+                w.Message(OnnxFields.Attribute.T, (a.Tensor, OnnxOpaque.TensorName(a.Tensor)), Tensor);
                 break;
             case AttributeType.Graph when a.Graph != null: w.Message(OnnxFields.Attribute.G, a.Graph, Graph); break;
             case AttributeType.Floats: foreach (float f in a.Floats) w.Float(OnnxFields.Attribute.Floats, f); break;
             case AttributeType.Ints: foreach (long i in a.Ints) w.Int64(OnnxFields.Attribute.Ints, i); break;
             case AttributeType.Strings: foreach (var s in a.Strings) w.String(OnnxFields.Attribute.Strings, s); break;
             case AttributeType.Tensors:
-                foreach (var t in a.Tensors) w.Message(OnnxFields.Attribute.Tensors, (t, ""), Tensor);
+                foreach (var t in a.Tensors) w.Message(OnnxFields.Attribute.Tensors, (t, OnnxOpaque.TensorName(t)), Tensor);
                 break;
             case AttributeType.Graphs: foreach (var g in a.Graphs) w.Message(OnnxFields.Attribute.Graphs, g, Graph); break;
+            case AttributeType.TypeProto:
+                foreach (var tp in OnnxOpaque.AttributeTypeProtos(a)) w.Bytes(OnnxFields.Attribute.Tp, tp);
+                break;
+            case AttributeType.TypeProtos:
+                foreach (var tp in OnnxOpaque.AttributeTypeProtos(a)) w.Bytes(OnnxFields.Attribute.TypeProtos, tp);
+                break;
         }
         w.Int64(OnnxFields.Attribute.Type, (long)a.Type);
         if (a.RefAttrName != null) w.String(OnnxFields.Attribute.RefAttrName, a.RefAttrName);
@@ -94,7 +101,8 @@ internal sealed class OnnxModelWriter
     private void ValueInfo(ProtoWriter w, ValueInfo vi)
     {
         w.String(OnnxFields.ValueInfo.Name, vi.Name);
-        if (vi.Type != DataType.Undefined || vi.Shape != null)
+        if (OnnxOpaque.ValueType(vi) is byte[] typeProto) w.Bytes(OnnxFields.ValueInfo.Type, typeProto);
+        else if (vi.Type != DataType.Undefined || vi.Shape != null)
             w.Message(OnnxFields.ValueInfo.Type, vi, static (w, v) =>
                 w.Message(OnnxFields.TypeProto.TensorType, v, static (w, v) =>
                 {

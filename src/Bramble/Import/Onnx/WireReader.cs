@@ -284,6 +284,15 @@ internal sealed class WireReader
         return Encoding.UTF8.GetString(bytes);
     }
 
+    /// <summary>A length-delimited field's bytes (a message kept verbatim); the length was checked against the file.</summary>
+    public byte[] ReadBytes(WireType type, string field)
+    {
+        Expect(type, WireType.Len, field);
+        var bytes = new byte[checked((int)ReadLength(field))];
+        ReadInto(bytes, field);
+        return bytes;
+    }
+
     /// <summary>Appends one element (unpacked encoding) or a packed run of int64 varints.</summary>
     public void ReadInt64s(WireType type, List<long> into, string field)
     {
