@@ -175,17 +175,26 @@ internal sealed class WireReader
         if (_bufferLength == 0) throw Truncated($"the file ends at offset {pos} inside {Context}");
     }
 
-    /// <summary>Reads a length prefix and checks that that many bytes remain in the current message.</summary>
-    public long ReadLength(string field)
+    /// <summary>
+    /// Reads a length prefix and checks it: a length past the end of the enclosing message is corruption;
+    /// a length past the end of the file is truncation. A message field (<paramref name="isMessage"/>) may
+    /// extend past the end of the file: the field inside it that actually crosses the end reports it, which
+    /// names the innermost thing that is cut (e.g. raw_data of tensor 'conv1.weight'). Nothing is allocated
+    /// from a length before this check.
+    /// </summary>
+    public long ReadLength(string field, bool isMessage = false)
     {
         ulong length = ReadVarint($"the length of field '{field}'");
         long start = Position;
-        long remain = _limit - start;
-        if (length > (ulong)remain)
+        long inMessage = _limit - start;
+        long inFile = _source.Length - start;
+        if (length > (ulong)inMessage && _limit < _source.Length)
+            throw NotValid($"field '{field}' of {Context} claims {length} bytes at offset {start}, but its message ends {inMessage} bytes later");
+        if (length > (ulong)inMessage || !isMessage && length > (ulong)inFile)
         {
-            if (_limit >= _source.Length)
-                throw Truncated($"field '{field}' of {Context} needs {length} bytes at offset {start}, only {remain} remain");
-            throw NotValid($"field '{field}' of {Context} claims {length} bytes at offset {start}, but its message ends {remain} bytes later");
+            if (length > (ulong)inFile)
+                throw Truncated($"field '{field}' of {Context} needs {length} bytes at offset {start}, only {Math.Max(0, inFile)} remain");
+            throw NotValid($"field '{field}' of {Context} claims {length} bytes at offset {start}, but its message ends {inMessage} bytes later");
         }
         return (long)length;
     }
@@ -194,7 +203,7 @@ internal sealed class WireReader
     public long EnterMessage(WireType type, string field)
     {
         Expect(type, WireType.Len, field);
-        long length = ReadLength(field);
+        long length = ReadLength(field, isMessage: true);
         return PushLimit(length);
     }
 
@@ -244,6 +253,8 @@ internal sealed class WireReader
     public void Advance(long count, string field)
     {
         if (count > _limit - Position) throw PastEnd($"field '{field}'");
+        if (count > _source.Length - Position)
+            throw Truncated($"field '{field}' of {Context} needs {count} bytes at offset {Position}, only {Math.Max(0, _source.Length - Position)} remain");
         Seek(Position + count);
     }
 
@@ -254,6 +265,8 @@ internal sealed class WireReader
     public void ReadInto(Span<byte> destination, string field)
     {
         if (destination.Length > _limit - Position) throw PastEnd($"field '{field}'");
+        if (destination.Length > _source.Length - Position)
+            throw Truncated($"field '{field}' of {Context} needs {destination.Length} bytes at offset {Position}, only {Math.Max(0, _source.Length - Position)} remain");
         int buffered = Math.Min(_bufferLength - _bufferPos, destination.Length);
         if (buffered > 0)
         {
@@ -324,6 +337,7 @@ internal sealed class WireReader
     public long CountVarints(long length, string field)
     {
         if (length > _limit - Position) throw PastEnd($"field '{field}'");
+        if (length > _source.Length - Position) throw Truncated($"field '{field}' of {Context} needs {length} bytes at offset {Position}, only {Math.Max(0, _source.Length - Position)} remain");
         long count = 0;
         byte last = 0;
         for (long i = 0; i < length; i++)
