@@ -43,9 +43,15 @@ internal sealed partial class OnnxGraphParser
         var opsets = new List<KeyValuePair<string, long>>();
         var metadata = new List<KeyValuePair<string, string>>();
         var opaque = new List<(int, byte[])>();
+        bool first = true;
         while (_r.NextField(out int field, out var type))
         {
             _r.Context = "the model";
+            // Unknown fields are skipped for forward compatibility, but every writer starts a model with
+            // known fields; other bytes (an image, text, random data) are rejected here instead of being
+            // skipped into a misleading "truncated" error.
+            if (first && !IsModelField(field)) throw _r.NotValid($"it starts with unknown field {field} (wire type {(int)type})");
+            first = false;
             switch (field)
             {
                 case OnnxFields.Model.IrVersion: m.IrVersion = ReadVarintField(type, "ir_version"); break;
@@ -86,6 +92,9 @@ internal sealed partial class OnnxGraphParser
         if (opaque.Count > 0) OnnxOpaque.SetModelFields(model, opaque);
         return model;
     }
+
+    private static bool IsModelField(int field) => field is >= OnnxFields.Model.IrVersion and <= OnnxFields.Model.OpsetImport
+        or OnnxFields.Model.MetadataProps or OnnxFields.Model.TrainingInfo or OnnxFields.Model.Functions;
 
     private struct F_Model
     {

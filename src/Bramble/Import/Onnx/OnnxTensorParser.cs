@@ -60,8 +60,12 @@ internal sealed unsafe class OnnxTensorParser
     {
         var t = new Layout();
         if (_r.Context.Length == 0) _r.Context = "a tensor";
+        bool first = true;
         while (_r.NextField(out int field, out var type))
         {
+            // As for models: a TensorProto starts with one of its known fields, anything else is not one.
+            if (first && field > F.DataLocation) throw _r.NotValid($"it starts with unknown field {field} (wire type {(int)type})");
+            first = false;
             switch (field)
             {
                 case F.Dims: _r.ReadInt64s(type, t.Dims, "dims"); break;

@@ -188,16 +188,19 @@ internal sealed class WireReader
         long start = Position;
         long inMessage = _limit - start;
         long inFile = _source.Length - start;
-        if (length > (ulong)inMessage && _limit < _source.Length)
+        bool limitAtFileEnd = _limit >= _source.Length;
+        if (!limitAtFileEnd && length > (ulong)inMessage)
             throw NotValid($"field '{field}' of {Context} claims {length} bytes at offset {start}, but its message ends {inMessage} bytes later");
-        if (length > (ulong)inMessage || !isMessage && length > (ulong)inFile)
-        {
-            if (length > (ulong)inFile)
-                throw Truncated($"field '{field}' of {Context} needs {length} bytes at offset {start}, only {Math.Max(0, inFile)} remain");
-            throw NotValid($"field '{field}' of {Context} claims {length} bytes at offset {start}, but its message ends {inMessage} bytes later");
-        }
-        return (long)length;
+        if (length <= (ulong)Math.Max(0, inFile)) return (long)length;
+        // Past the end of the file. A message is entered anyway (nothing is allocated for it) so that the
+        // innermost field that is cut reports; absurd lengths are reported here.
+        bool withinParent = _limit == _source.Length || length <= (ulong)inMessage;
+        if (isMessage && withinParent && length <= MaxDeferredMessage) return (long)length;
+        throw Truncated($"field '{field}' of {Context} needs {length} bytes at offset {start}, only {Math.Max(0, inFile)} remain");
     }
+
+    // Longer messages than this are not real models but garbage lengths; they are reported where they are read.
+    private const ulong MaxDeferredMessage = 1UL << 40;
 
     /// <summary>Reads a length prefix and makes the current message end after it; pair with <see cref="PopLimit"/>.</summary>
     public long EnterMessage(WireType type, string field)
