@@ -99,6 +99,36 @@ public class OnnxTestDataTests
     }
 }
 
+public class OnnxRealModelTests
+{
+    /// <summary>
+    /// Save → load keeps every initializer byte for byte. Uses real/*/model.onnx when the package ships them
+    /// (Debian's libonnx-testdata ships only their download links), and the PyTorch-exported layers, which
+    /// carry real weights.
+    /// </summary>
+    [Fact]
+    public void SavedModelsKeepTheirInitializersByteForByte()
+    {
+        if (!OnnxTestData.Available()) return;
+        using var temp = new TempFolder();
+        long checkedBytes = 0;
+        foreach (var path in OnnxTestData.Models("real", "pytorch-converted", "pytorch-operator"))
+        {
+            using var original = OnnxReader.Load(path);
+            if (original.Graph.Initializers.Count == 0) continue;
+            OnnxWriter.Save(original, temp.File("copy.onnx"));
+            using var copy = OnnxReader.Load(temp.File("copy.onnx"));
+            Assert.Equal(original.Graph.Initializers.Keys, copy.Graph.Initializers.Keys);
+            foreach (var (name, tensor) in original.Graph.Initializers)
+            {
+                ModelAssert.Equal(tensor, copy.Graph.Initializers[name], $"{path}: '{name}'");
+                checkedBytes += tensor.ByteLength;
+            }
+        }
+        Assert.True(checkedBytes > 10_000, $"only {checkedBytes} bytes of initializers found");
+    }
+}
+
 /// <summary>A temporary folder deleted with its contents on dispose.</summary>
 internal sealed class TempFolder : IDisposable
 {
