@@ -12,7 +12,7 @@ namespace Bramble.Runtime;
 /// is thread-safe. For each distinct set of input shapes the session builds an <see cref="ExecutionPlan"/>
 /// (shapes, folded constants, prepared kernels, arena) once and reuses it, so steady-state runs allocate nothing.
 /// </summary>
-public sealed class InferenceSession : IDisposable
+public sealed partial class InferenceSession : IDisposable
 {
     private const int MaxCachedPlans = 8;
     private readonly Model _model;
