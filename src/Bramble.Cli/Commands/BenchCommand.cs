@@ -21,8 +21,8 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup", "-w") { Description = "Untimed runs first", DefaultValueFactory = _ => 3 };
         var iterations = new Option<int>("--iterations", "-n") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object" };
-        warmup.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--warmup must be 0 or more"); });
-        iterations.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--iterations must be at least 1"); });
+        Validation.AtLeast(warmup, 0);
+        Validation.AtLeast(iterations, 1);
         var command = new Command("bench", "Measure load time, latency and memory on random inputs");
         args.AddTo(command);
         command.Options.Add(warmup);

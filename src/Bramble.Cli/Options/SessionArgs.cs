@@ -47,10 +47,18 @@ internal sealed class SessionArgs
         command.Options.Add(Threads);
         command.Options.Add(Isa);
         command.Options.Add(ReferenceKernels);
-        Threads.Validators.Add(r =>
+        Isa.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1) r.AddError("--threads must be at least 1");
+            try
+            {
+                if (r.Tokens.Count > 0) CpuFeatures.Parse(r.Tokens[^1].Value);
+            }
+            catch (BrambleException e)
+            {
+                r.AddError(e.Message);
+            }
         });
+        Validation.AtLeast(Threads, 1);
     }
 
     /// <summary>A --shape may bind symbolic dimensions, never contradict fixed ones.</summary>
