@@ -1,23 +1,19 @@
+using Bramble.Tests.Support;
+
 namespace Bramble.Tests.Import.Onnx;
 
 /// <summary>
-/// Locates ONNX's backend test data from the Debian package libonnx-testdata. Missing data fails the test
-/// when CI=true and lets it return early otherwise (until the shared TestResources helper exists).
+/// Lists ONNX's backend test data from the Debian package libonnx-testdata. Missing data fails the test
+/// when CI=true and lets it return early otherwise (<see cref="TestResources.Require"/>).
 /// </summary>
 internal static class OnnxTestData
 {
-    public const string Root = "/usr/share/libonnx-testdata/data";
+    public const string Root = TestResources.OnnxTestData;
 
     public static readonly string[] Suites = ["node", "simple", "pytorch-converted", "pytorch-operator", "real"];
 
     /// <summary>True when the data is there; false (local run) or an assertion failure (CI) when it is not.</summary>
-    public static bool Available()
-    {
-        if (Directory.Exists(Root)) return true;
-        if (Environment.GetEnvironmentVariable("CI") == "true")
-            Assert.Fail($"{Root} is missing: install the Debian package libonnx-testdata");
-        return false;
-    }
+    public static bool Available() => TestResources.Require(Root) != null;
 
     /// <summary>Every model.onnx of the given suites, sorted.</summary>
     public static List<string> Models(params string[] suites)
