@@ -3,6 +3,7 @@ using System.Buffers;
 using Bramble.Graph;
 using Bramble.Kernels.Threading;
 using Bramble.Ops;
+using Bramble.Passes;
 using Bramble.Tensors;
 
 namespace Bramble.Runtime;
@@ -12,11 +13,10 @@ namespace Bramble.Runtime;
 /// is thread-safe. For each distinct set of input shapes the session builds an <see cref="ExecutionPlan"/>
 /// (shapes, folded constants, prepared kernels, arena) once and reuses it, so steady-state runs allocate nothing.
 /// </summary>
-public sealed class InferenceSession : IDisposable
+public sealed partial class InferenceSession : IDisposable
 {
     private const int MaxCachedPlans = 8;
     private readonly Model _model;
-    private readonly bool _ownsModel;
     private readonly WorkerPool _pool;
     private readonly List<PlanEntry> _plans = new();
     private readonly object _planLock = new();
@@ -38,14 +38,26 @@ public sealed class InferenceSession : IDisposable
 
     private InferenceSession(Model model, SessionOptions? options, bool ownsModel)
     {
-        _model = model;
-        _ownsModel = ownsModel;
         Options = options ?? new SessionOptions();
         try
         {
             GraphValidator.ValidateAndSort(model.Graph);
-            foreach (var node in model.Graph.Nodes) OpRegistry.Create(node, model.OpsetFor(node.Domain));
-            _inputs = model.Graph.RealInputs.ToArray();
+            // A caller's model stays as it was: the session rewrites a structural copy sharing its weights.
+            // The session always disposes _model; a copy frees only the tensors it does not share.
+            _model = ownsModel ? model : model.CloneStructure();
+        }
+        catch
+        {
+            if (ownsModel) model.Dispose();
+            throw;
+        }
+        try
+        {
+            var before = _model.Graph.Initializers.Values.ToList();
+            PassPipeline.Run(_model, PassPipeline.For(Options.Optimization));
+            _model.ReleaseDropped(before);
+            foreach (var node in _model.Graph.Nodes) OpRegistry.Create(node, _model.OpsetFor(node.Domain));
+            _inputs = _model.Graph.RealInputs.ToArray();
             foreach (var name in Options.InputShapes.Keys)
                 if (_inputs.All(i => i.Name != name))
                     throw new ShapeException($"--shape names '{name}', which is not an input of the model (inputs: {string.Join(", ", _inputs.Select(i => i.Name))})");
@@ -56,7 +68,8 @@ public sealed class InferenceSession : IDisposable
         }
         catch
         {
-            if (ownsModel) model.Dispose();
+            _pool?.Dispose();
+            _model.Dispose();
             throw;
         }
     }
@@ -282,6 +295,6 @@ public sealed class InferenceSession : IDisposable
             foreach (var entry in _plans.ToArray()) Evict(entry);
         }
         _pool.Dispose();
-        if (_ownsModel) _model.Dispose();
+        _model.Dispose();
     }
 }
