@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
@@ -7,11 +9,12 @@ using Bramble.Kernels.Threading;
 namespace Bramble.Kernels.Conv;
 
 /// <summary>
-/// Direct depthwise convolution (one filter per channel, any kernel size, stride, padding, dilation).
-/// Each output row splits into a left border, an interior where every tap is inside the image, and a
-/// right border. The interior runs SIMD over output width: stride 1 uses plain loads; stride 2 loads
-/// two vectors and keeps the even lanes (SSE shuffle / NEON uzp1). Borders and other strides are scalar.
-/// Channels are spread over the worker pool. Scalar equivalent: <see cref="Pixel"/>.
+/// Direct depthwise convolution (one filter per channel; any kernel size, stride, padding, dilation).
+/// Each channel is first copied into a zero-bordered plane, so every output pixel is "interior" and the
+/// loops need no bounds checks. Output rows run SIMD over width: stride 1 uses plain loads; stride 2
+/// loads two vectors and keeps the even lanes (SSE/AVX shuffle, NEON uzp1); other strides and the
+/// last few columns of a row are scalar. Channels are spread over the worker pool.
+/// Scalar equivalent: the tail loop in <see cref="Row"/>.
 /// </summary>
 public static unsafe class DepthwiseConv
 {
@@ -25,6 +28,9 @@ public static unsafe class DepthwiseConv
         else pool.For(g.InChannels, ref body);
     }
 
+    // Extra zeroed floats after each padded row so stride-2 pair loads may read one vector past the last tap.
+    private const int Slack = 16;
+
     private struct Body : IParallelBody
     {
         public ConvGeometry G;
@@ -36,113 +42,225 @@ public static unsafe class DepthwiseConv
         {
             int oh = G.OutHeight, ow = G.OutWidth;
             float* o = Output + (long)c * oh * ow;
-            Channel(G, Input + (long)c * G.InHeight * G.InWidth, Weights + c * G.KernelH * G.KernelW, o, Isa);
+            int wp = G.InWidth + G.PadLeft + G.PadRight + Slack, hp = G.InHeight + G.PadTop + G.PadBottom;
+            // Borders stay zero between channels of the same geometry: only the image rows are copied.
+            long size = G.InWidth | ((long)G.InHeight << 32);
+            long pads = G.PadTop | ((long)G.PadLeft << 16) | ((long)G.PadBottom << 32) | ((long)G.PadRight << 48);
+            float* plane = PaddedPlane.Get((long)wp * hp, size, pads);
+            Pad(G, Input + (long)c * G.InHeight * G.InWidth, plane, wp);
+            float* w = Weights + c * G.KernelH * G.KernelW;
+            for (int oy = 0; oy < oh; oy++) Row(G, plane, wp, w, o + (long)oy * ow, oy, Isa);
             Epilogue.Apply(o, oh * ow, 1, oh * ow, c, 0, Isa);
         }
     }
 
-    private static void Channel(in ConvGeometry g, float* x, float* w, float* y, Isa isa)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    private static void Pad(in ConvGeometry g, float* x, float* p, int wp)
     {
-        int h = g.InHeight, wd = g.InWidth, kh = g.KernelH, kw = g.KernelW, sw = g.StrideW, pl = g.PadLeft, dw = g.DilationW;
-        int oh = g.OutHeight, ow = g.OutWidth;
-        // Interior columns: ox·sw − pl ≥ 0 and ox·sw − pl + (kw−1)·dw ≤ W−1.
-        int lo = Math.Min(ow, (pl + sw - 1) / sw);
-        int lastIx = wd - 1 + pl - (kw - 1) * dw;
-        int hi = lastIx < 0 ? lo : Math.Max(lo, Math.Min(ow, lastIx / sw + 1));
-        for (int oy = 0; oy < oh; oy++)
+        int w = g.InWidth;
+        float* d = p + (long)g.PadTop * wp + g.PadLeft;
+        for (int y = 0; y < g.InHeight; y++, d += wp, x += w)
         {
-            float* row = y + (long)oy * ow;
-            int iy0 = oy * g.StrideH - g.PadTop;
-            // Taps in rows outside the image contribute nothing: restrict ky once per row.
-            int kyLo = 0, kyHi = kh;
-            while (kyLo < kh && iy0 + kyLo * g.DilationH < 0) kyLo++;
-            while (kyHi > kyLo && iy0 + (kyHi - 1) * g.DilationH >= h) kyHi--;
-            int ox = 0;
-            for (; ox < lo; ox++) row[ox] = Pixel(g, x, w, oy, ox);
-            ox = Interior(g, x, w, row, iy0, kyLo, kyHi, lo, hi, isa);
-            for (; ox < ow; ox++) row[ox] = Pixel(g, x, w, oy, ox);
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; i + 8 <= w; i += 8) Vector256.Store(Vector256.Load(x + i), d + i);
+            for (; i + 4 <= w; i += 4) Vector128.Store(Vector128.Load(x + i), d + i);
+            for (; i < w; i++) d[i] = x[i];
         }
     }
 
-    /// <summary>SIMD over [lo, hi); returns the first column it did not compute.</summary>
-    private static int Interior(in ConvGeometry g, float* x, float* w, float* row, int iy0, int kyLo, int kyHi, int lo, int hi, Isa isa)
+    /// <summary>One output row from the padded plane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    private static void Row(in ConvGeometry g, float* p, int wp, float* w, float* y, int oy, Isa isa)
     {
-        int wd = g.InWidth, kw = g.KernelW, sw = g.StrideW, pl = g.PadLeft, dw = g.DilationW, dh = g.DilationH;
-        int ox = lo;
-        if (sw == 1)
+        int kh = g.KernelH, kw = g.KernelW, sw = g.StrideW, dw = g.DilationW, dh = g.DilationH, ow = g.OutWidth;
+        float* top = p + (long)oy * g.StrideH * wp;
+        int ox = 0;
+        if (sw == 1 && isa >= Isa.Vector256 && Vector256.IsHardwareAccelerated)
         {
-            if (isa >= Isa.Vector256 && Vector256.IsHardwareAccelerated)
+            // Four independent accumulators: one chain of kh·kw dependent FMAs would be latency-bound.
+            // Overlapping sweep: the last block is shifted left to end at the row's end; outputs are
+            // recomputed, not accumulated, so writing a few twice is harmless and there is no ragged tail.
+            if (ow - ox >= 32) for (; ; ox = Math.Min(ox + 32, ow - 32))
             {
-                for (; ox + 8 <= hi; ox += 8)
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int ky = 0; ky < kh; ky++)
                 {
-                    var acc = Vector256<float>.Zero;
-                    for (int ky = kyLo; ky < kyHi; ky++)
-                    {
-                        float* src = x + (long)(iy0 + ky * dh) * wd + ox - pl;
-                        float* wr = w + ky * kw;
-                        for (int kx = 0; kx < kw; kx++)
-                            acc = Vector256.MultiplyAddEstimate(Vector256.Create(wr[kx]), Vector256.Load(src + kx * dw), acc);
-                    }
-                    acc.Store(row + ox);
-                }
-            }
-            if (isa >= Isa.Vector128 && Vector128.IsHardwareAccelerated)
-            {
-                for (; ox + 4 <= hi; ox += 4)
-                {
-                    var acc = Vector128<float>.Zero;
-                    for (int ky = kyLo; ky < kyHi; ky++)
-                    {
-                        float* src = x + (long)(iy0 + ky * dh) * wd + ox - pl;
-                        float* wr = w + ky * kw;
-                        for (int kx = 0; kx < kw; kx++)
-                            acc = Vector128.MultiplyAddEstimate(Vector128.Create(wr[kx]), Vector128.Load(src + kx * dw), acc);
-                    }
-                    acc.Store(row + ox);
-                }
-            }
-        }
-        else if (sw == 2 && isa >= Isa.Vector128 && (Sse.IsSupported || AdvSimd.Arm64.IsSupported))
-        {
-            // Loads cover 8 inputs for 4 outputs; the 8th lies one past the last tap, so stop one column earlier.
-            int maxOff = (kw - 1) * dw - pl;
-            for (; ox + 4 <= hi && 2 * (ox + 3) + maxOff + 1 < wd; ox += 4)
-            {
-                var acc = Vector128<float>.Zero;
-                for (int ky = kyLo; ky < kyHi; ky++)
-                {
-                    float* src = x + (long)(iy0 + ky * dh) * wd + 2 * ox - pl;
-                    float* wr = w + ky * g.KernelW;
+                    float* s = top + (long)ky * dh * wp + ox;
+                    float* wr = w + ky * kw;
                     for (int kx = 0; kx < kw; kx++)
                     {
-                        float* s = src + kx * dw;
-                        var v0 = Vector128.Load(s);
-                        var v1 = Vector128.Load(s + 4);
-                        var even = Sse.IsSupported ? Sse.Shuffle(v0, v1, 0b10_00_10_00) : AdvSimd.Arm64.UnzipEven(v0, v1);
-                        acc = Vector128.MultiplyAddEstimate(Vector128.Create(wr[kx]), even, acc);
+                        var wv = Vector256.Create(wr[kx]);
+                        float* q = s + kx * dw;
+                        a0 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q), a0);
+                        a1 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 8), a1);
+                        a2 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 16), a2);
+                        a3 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 24), a3);
                     }
                 }
-                acc.Store(row + ox);
+                a0.Store(y + ox); a1.Store(y + ox + 8); a2.Store(y + ox + 16); a3.Store(y + ox + 24);
+                if (ox + 32 >= ow) { ox = ow; break; }
+            }
+            for (; ox + 8 <= ow; ox += 8)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    float* s = top + (long)ky * dh * wp + ox;
+                    float* wr = w + ky * kw;
+                    for (int kx = 0; kx < kw; kx++)
+                        acc = Vector256.MultiplyAddEstimate(Vector256.Create(wr[kx]), Vector256.Load(s + kx * dw), acc);
+                }
+                acc.Store(y + ox);
             }
         }
-        for (; ox < hi; ox++) row[ox] = Pixel(g, x, w, (iy0 + g.PadTop) / g.StrideH, ox);
-        return ox;
+        else if (sw == 2 && isa >= Isa.Vector256 && Avx2.IsSupported)
+        {
+            // Overlapping sweep: the last block is shifted left to end at the row's end; outputs are
+            // recomputed, not accumulated, so writing a few twice is harmless and there is no ragged tail.
+            if (ow - ox >= 16) for (; ; ox = Math.Min(ox + 16, ow - 16))
+            {
+                Vector256<float> a0 = default, a1 = default;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    float* s = top + (long)ky * dh * wp + 2 * ox;
+                    float* wr = w + ky * kw;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        float* q = s + kx * dw;
+                        var wv = Vector256.Create(wr[kx]);
+                        var m0 = Avx.Shuffle(Vector256.Load(q), Vector256.Load(q + 8), 0b10_00_10_00);
+                        var m1 = Avx.Shuffle(Vector256.Load(q + 16), Vector256.Load(q + 24), 0b10_00_10_00);
+                        a0 = Vector256.MultiplyAddEstimate(wv, Avx2.Permute4x64(m0.AsDouble(), 0b11_01_10_00).AsSingle(), a0);
+                        a1 = Vector256.MultiplyAddEstimate(wv, Avx2.Permute4x64(m1.AsDouble(), 0b11_01_10_00).AsSingle(), a1);
+                    }
+                }
+                a0.Store(y + ox); a1.Store(y + ox + 8);
+                if (ox + 16 >= ow) { ox = ow; break; }
+            }
+            for (; ox + 8 <= ow; ox += 8)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    float* s = top + (long)ky * dh * wp + 2 * ox;
+                    float* wr = w + ky * kw;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        float* q = s + kx * dw;
+                        // In-lane even picks give [0 2 8 10 | 4 6 12 14]; the 64-bit permute restores order.
+                        var mixed = Avx.Shuffle(Vector256.Load(q), Vector256.Load(q + 8), 0b10_00_10_00);
+                        var even = Avx2.Permute4x64(mixed.AsDouble(), 0b11_01_10_00).AsSingle();
+                        acc = Vector256.MultiplyAddEstimate(Vector256.Create(wr[kx]), even, acc);
+                    }
+                }
+                acc.Store(y + ox);
+            }
+        }
+        if (isa >= Isa.Vector128 && Vector128.IsHardwareAccelerated)
+        {
+            if (sw == 1)
+            {
+                // Overlapping sweep: the last block is shifted left to end at the row's end; outputs are
+                // recomputed, not accumulated, so writing a few twice is harmless and there is no ragged tail.
+                if (ow - ox >= 16) for (; ; ox = Math.Min(ox + 16, ow - 16))
+                {
+                    Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        float* s = top + (long)ky * dh * wp + ox;
+                        float* wr = w + ky * kw;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            var wv = Vector128.Create(wr[kx]);
+                            float* q = s + kx * dw;
+                            a0 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q), a0);
+                            a1 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 4), a1);
+                            a2 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 8), a2);
+                            a3 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 12), a3);
+                        }
+                    }
+                    a0.Store(y + ox); a1.Store(y + ox + 4); a2.Store(y + ox + 8); a3.Store(y + ox + 12);
+                    if (ox + 16 >= ow) { ox = ow; break; }
+                }
+                for (; ox + 4 <= ow; ox += 4)
+                {
+                    var acc = Vector128<float>.Zero;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        float* s = top + (long)ky * dh * wp + ox;
+                        float* wr = w + ky * kw;
+                        for (int kx = 0; kx < kw; kx++)
+                            acc = Vector128.MultiplyAddEstimate(Vector128.Create(wr[kx]), Vector128.Load(s + kx * dw), acc);
+                    }
+                    acc.Store(y + ox);
+                }
+            }
+            else if (sw == 2 && (Sse.IsSupported || AdvSimd.Arm64.IsSupported))
+            {
+                for (; ox + 4 <= ow; ox += 4)
+                {
+                    var acc = Vector128<float>.Zero;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        float* s = top + (long)ky * dh * wp + 2 * ox;
+                        float* wr = w + ky * kw;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            float* q = s + kx * dw;
+                            var v0 = Vector128.Load(q);
+                            var v1 = Vector128.Load(q + 4);
+                            var even = Sse.IsSupported ? Sse.Shuffle(v0, v1, 0b10_00_10_00) : AdvSimd.Arm64.UnzipEven(v0, v1);
+                            acc = Vector128.MultiplyAddEstimate(Vector128.Create(wr[kx]), even, acc);
+                        }
+                    }
+                    acc.Store(y + ox);
+                }
+            }
+        }
+        for (; ox < ow; ox++)
+        {
+            float s = 0;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                float* r = top + (long)ky * dh * wp + ox * sw;
+                for (int kx = 0; kx < kw; kx++) s += w[ky * kw + kx] * r[kx * dw];
+            }
+            y[ox] = s;
+        }
     }
 
-    /// <summary>One output pixel by the definition, skipping taps in the padding.</summary>
-    private static float Pixel(in ConvGeometry g, float* x, float* w, int oy, int ox)
+    /// <summary>
+    /// Per-thread scratch for one padded channel; grows when a larger plane is needed, else reused.
+    /// Zeroed whenever the geometry changes, so its borders are zero for every channel after that.
+    /// </summary>
+    private sealed class PaddedPlane
     {
-        float s = 0;
-        for (int ky = 0; ky < g.KernelH; ky++)
+        [ThreadStatic] private static PaddedPlane? t_current;
+        private float* _data;
+        private long _capacity;
+        private long _size = -1, _pads = -1;
+
+        public static float* Get(long floats, long size, long pads)
         {
-            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
-            if ((uint)iy >= (uint)g.InHeight) continue;
-            for (int kx = 0; kx < g.KernelW; kx++)
+            var p = t_current ??= new PaddedPlane();
+            if (p._capacity < floats)
             {
-                int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
-                if ((uint)ix < (uint)g.InWidth) s += w[ky * g.KernelW + kx] * x[(long)iy * g.InWidth + ix];
+                NativeMemory.AlignedFree(p._data);
+                p._data = null;
+                p._data = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+                p._capacity = floats;
+                p._size = -1;
             }
+            if (p._size != size || p._pads != pads)
+            {
+                NativeMemory.Clear(p._data, (nuint)(floats * sizeof(float)));
+                p._size = size;
+                p._pads = pads;
+            }
+            return p._data;
         }
-        return s;
+
+        ~PaddedPlane() => NativeMemory.AlignedFree(_data);
     }
 }

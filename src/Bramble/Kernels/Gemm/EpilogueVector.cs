@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Bramble.Kernels.Gemm;
@@ -17,6 +18,7 @@ internal static unsafe class EpilogueVector
             for (int j = 0; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     private static void Row512(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
     {
         int j = 0;
@@ -55,6 +57,7 @@ internal static unsafe class EpilogueVector
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     private static void Row256(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
     {
         int j = 0;
@@ -93,6 +96,7 @@ internal static unsafe class EpilogueVector
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     private static void Row128(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
     {
         int j = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Bramble.Kernels.Gemm;
@@ -9,6 +10,7 @@ namespace Bramble.Kernels.Gemm;
 internal static unsafe partial class GemmMicroKernels
 {
     /// <summary>f32_gemm_6x8__v128: C[6×8] = alpha·(A panel · B panel) + beta·C; packed A is kc×6, packed B kc×8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static void Kernel6x8(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
         var c00 = Vector128<float>.Zero; var c01 = Vector128<float>.Zero;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Bramble.Kernels.Gemm;
@@ -9,6 +10,7 @@ namespace Bramble.Kernels.Gemm;
 internal static unsafe partial class GemmMicroKernels
 {
     /// <summary>f32_gemm_8x32__v512: C[8×32] = alpha·(A panel · B panel) + beta·C; packed A is kc×8, packed B kc×32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
         var c00 = Vector512<float>.Zero; var c01 = Vector512<float>.Zero;
