@@ -35,6 +35,8 @@ installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install 
 missing=()
 if command -v dpkg-query >/dev/null; then
     for p in "${APT_PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+    # A fresh Debian machine has no npm; it is needed below for the model packages.
+    command -v npm >/dev/null || missing+=(npm)
 fi
 if ((${#missing[@]} > 0)); then
     if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
