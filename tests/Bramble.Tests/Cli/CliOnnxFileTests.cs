@@ -52,3 +52,30 @@ public class CliOnnxFileTests
         else Assert.Matches(@"MACs: [1-9][0-9,]* ", r.Out);
     }
 }
+
+/// <summary>`bramble run` end to end on a real model, checked against ONNX Runtime's recorded outputs.</summary>
+public class CliGoldenRunTests
+{
+    [Fact]
+    public void RunOnBlazeFaceMatchesOnnxRuntime()
+    {
+        if (TestResources.Require(TestResources.BlazeFace128) is not { } model) return;
+        string goldens = Path.Combine(TestResources.RepoRoot, "tests", "Bramble.Tests", "Goldens", "blazeface-front");
+        using var dir = TestResources.CreateTempDir();
+        // goldens.json: blazeface-front was recorded on TestPattern seed 4, shape [1,128,128,3].
+        using (var x = TestPattern.Create(4, 1, 128, 128, 3)) Bramble.IO.Npy.Write(dir.File("x.npy"), x);
+
+        var r = Run("run", model, "--input", "input:0=" + dir.File("x.npy"), "--output-dir", dir.File("out"), "--threads", "1");
+        Assert.True(r.Code == 0, r.Err);
+        foreach (var name in new[] { "Identity_0", "Identity_1_0", "Identity_2_0", "Identity_3_0" })
+        {
+            using var expected = Bramble.IO.Npy.Read(Path.Combine(goldens, name + ".npy"));
+            using var actual = Bramble.IO.Npy.Read(Path.Combine(dir.File("out"), name + ".npy"));
+            Assert.Equal(expected.Shape, actual.Shape);
+            var e = expected.ToArray<float>();
+            var a = actual.ToArray<float>();
+            for (int i = 0; i < e.Length; i++)
+                Assert.True(Math.Abs(e[i] - a[i]) <= 1e-3f + 1e-3f * Math.Abs(e[i]), $"{name}[{i}]: {a[i]} vs ONNX Runtime {e[i]}");
+        }
+    }
+}
