@@ -23,6 +23,8 @@ internal static unsafe class JpegCodec
                 var size = new CULong((nuint)data.Length);
                 if (TurboJpegNative.DecompressHeader3(handle, jpeg, size, out int width, out int height, out _, out int colorspace) != 0)
                     throw Error(source, $"bad header ({TurboJpegNative.LastError(handle)})");
+                // libjpeg pads a cut-off header with a fake end marker, so truncation can show up as a zero size.
+                if (width <= 0 || height <= 0) throw Error(source, "has no frame header (file truncated?)");
                 bool cmyk = colorspace is TurboJpegNative.ColorspaceCmyk or TurboJpegNative.ColorspaceYcck;
                 int channels = colorspace == TurboJpegNative.ColorspaceGray ? 1 : 3;
                 Image.CheckSize(width, height, cmyk ? 4 : channels, source);
