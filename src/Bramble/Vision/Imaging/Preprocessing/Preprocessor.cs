@@ -114,6 +114,8 @@ public static class Preprocessor
             nw = (long)Math.Round(sw * r);
             nh = (long)Math.Round(sh * r);
         }
+        // Darknet would compute a 0-pixel side for extreme aspect ratios (e.g. 300x1 into 32x32) and embed nothing;
+        // keeping at least one pixel row/column is the one deliberate deviation.
         int cw = (int)Math.Clamp(nw, 1, tw), ch = (int)Math.Clamp(nh, 1, th);
         return new ImageTransform(sw, sh, tw, th, cw, ch, (tw - cw) / 2, (th - ch) / 2);
     }
