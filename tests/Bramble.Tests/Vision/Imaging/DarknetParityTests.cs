@@ -20,10 +20,23 @@ public unsafe class DarknetParityTests
     }
 
     [Fact]
-    public void LetterboxOfDogMatchesDarknetExactly()
+    public void DogEndToEndMatchesDarknetExactly()
     {
+        // Darknet's detector input: load_image_color(file) then letterbox_image(416, 416), against ImageIO.Load
+        // then Preprocessor with PreprocessOptions.Darknet.
         if (!ImagingTestData.Require(ImagingTestData.DarknetLibrary) || !ImagingTestData.Require(ImagingTestData.DogJpeg)) return;
-        AssertLetterboxMatches(ImageIO.Load(ImagingTestData.DogJpeg), 416, 416);
+        var loaded = DarknetReference.LoadImageColor(ImagingTestData.DogJpeg);
+        var boxed = DarknetReference.LetterboxImage(loaded, 416, 416);
+        try
+        {
+            using var ours = Preprocessor.Run(ImageIO.Load(ImagingTestData.DogJpeg), PreprocessOptions.Darknet(416, 416));
+            AssertBitwiseEqual(DarknetReference.ToArray(boxed), ours.Tensor.ToArray<float>());
+        }
+        finally
+        {
+            DarknetReference.FreeImage(boxed);
+            DarknetReference.FreeImage(loaded);
+        }
     }
 
     [Theory]
