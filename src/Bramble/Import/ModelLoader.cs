@@ -11,6 +11,7 @@ public static class ModelLoader
         string ext = Path.GetExtension(path).ToLowerInvariant();
         return ext switch
         {
+            ".cfg" => Darknet.DarknetImporter.Load(path),
             _ => throw new ModelFormatException($"{path}: unknown model format '{ext}' (expected .onnx or .cfg)"),
         };
     }
