@@ -93,10 +93,32 @@ internal sealed partial class DarknetGraphBuilder
     {
         // pjreddie's shortcut_cpu: out = alpha·input + beta·from, then the activation.
         string a = Input4D(l, name);
-        string b = As4D(l, l.From, name + ".from", l.InC, l.InH, l.InW);
+        var src = _net.Layers[l.From];
+        string b = As4D(l, l.From, name + ".from", src.OutC, src.OutH, src.OutW);
+        b = MatchShortcutShape(l, src, b, name);
         if (l.Alpha != 1) a = Emit("Mul", [a, FloatConst(name + ".alpha", l.Alpha)], name + ".scaled_in");
         if (l.Beta != 1) b = Emit("Mul", [b, FloatConst(name + ".beta", l.Beta)], name + ".scaled_from");
         return Activate(Emit("Add", [a, b], name + ".add"), l.Activation, name);
+    }
+
+    /// <summary>
+    /// Where the added layer differs in shape, shortcut_cpu adds from[k][j·stride][i·stride] for k &lt; min(channels)
+    /// and leaves the remaining input channels alone: a strided slice, then zero channels appended if it has fewer.
+    /// </summary>
+    private string MatchShortcutShape(DarknetLayer l, DarknetLayer src, string b, string name)
+    {
+        int stride = Math.Max(1, src.OutW / l.InW);
+        int minC = Math.Min(src.OutC, l.InC);
+        if (stride > 1 || src.OutH != l.InH || src.OutW != l.InW || src.OutC > l.InC)
+            b = Emit("Slice", [b, Int64Const(name + ".from_starts", [0, 0, 0]),
+                Int64Const(name + ".from_ends", [minC, (l.InH - 1) * stride + 1, (l.InW - 1) * stride + 1]),
+                Int64Const(name + ".from_axes", [1, 2, 3]), Int64Const(name + ".from_steps", [1, stride, stride])], name + ".from_slice");
+        if (src.OutC < l.InC)
+        {
+            Initializer(name + ".zeros", Tensor.Allocate(DataType.Float32, 1, l.InC - src.OutC, l.InH, l.InW));
+            b = Emit("Concat", [b, name + ".zeros"], name + ".from_padded", Attr.Of("axis", 1L));
+        }
+        return b;
     }
 
     private string Upsample(DarknetLayer l, string name)
@@ -118,6 +140,12 @@ internal sealed partial class DarknetGraphBuilder
     /// </summary>
     private string Reorg(DarknetLayer l, string name)
     {
+        if (l.Extra > 0)
+        {
+            string flat = IsFlat(l.Index - 1) ? Input(l) : Emit("Flatten", [Input(l)], name + ".flat", Attr.Of("axis", 1L));
+            Initializer(name + ".zeros", Tensor.Allocate(DataType.Float32, 1, l.Extra));
+            return Emit("Concat", [flat, name + ".zeros"], name, Attr.Of("axis", 1L));
+        }
         int s = l.Stride, c = l.InC, h = l.InH, w = l.InW, c2 = c / (s * s);
         string x = Input4D(l, name);
         if (!l.Reverse)
@@ -186,6 +214,13 @@ internal sealed partial class DarknetGraphBuilder
                 string s = Emit("Sigmoid", [x], name + ".sigmoid");
                 string d = Emit("Mul", [s, FloatConst(name + ".two", 2)], name + ".double");
                 return Emit("Sub", [d, FloatConst(name + ".one", 1)], name + ".loggy");
+            }
+            case "ramp":
+            {
+                // x·(x > 0) + 0.1·x
+                string r = Emit("Relu", [x], name + ".relu");
+                string t = Emit("Mul", [x, FloatConst(name + ".tenth", 0.1f)], name + ".tenth_x");
+                return Emit("Add", [r, t], name + ".ramp");
             }
             case "swish":
             {

@@ -77,6 +77,8 @@ public sealed class DarknetLayer
     // [upsample] (Stride), [reorg] (Stride, Reverse)
     public int Stride = 1;
     public bool Reverse;
+    /// <summary>[reorg] extra=N: the output is the flattened input followed by N zeros.</summary>
+    public int Extra;
     public float Scale = 1;
 
     // [softmax]

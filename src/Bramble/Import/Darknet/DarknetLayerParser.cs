@@ -19,12 +19,14 @@ internal static class DarknetLayerParser
     ];
 
     internal static readonly HashSet<string> SupportedActivations =
-        ["linear", "leaky", "relu", "relu6", "logistic", "tanh", "elu", "selu", "mish", "swish", "hardtan", "loggy"];
+        ["linear", "leaky", "relu", "relu6", "logistic", "tanh", "elu", "selu", "mish", "swish", "hardtan", "loggy", "ramp"];
 
-    public static DarknetLayer Parse(int index, CfgSection s, int c, int h, int w, bool flat, List<DarknetLayer> previous)
+    public static DarknetLayer Parse(int index, CfgSection s, int c, int h, int w, bool flat, List<DarknetLayer> previous) =>
+        Parse(index, KindOf(s), s, c, h, w, flat, previous);
+
+    /// <summary>The layer kind of a section; unknown and unsupported sections are errors naming file and line.</summary>
+    public static DarknetLayerKind KindOf(CfgSection s) => s.Type switch
     {
-        var kind = s.Type switch
-        {
             "[convolutional]" or "[conv]" => DarknetLayerKind.Convolutional,
             "[connected]" or "[conn]" => DarknetLayerKind.Connected,
             "[maxpool]" or "[max]" => DarknetLayerKind.MaxPool,
@@ -44,7 +46,10 @@ internal static class DarknetLayerParser
             _ when KnownUnsupported.Contains(s.Type) =>
                 throw new UnsupportedOperatorException($"{s.Where}: {s.Type} layers are not supported"),
             _ => throw new ModelFormatException($"{s.Where}: unknown section {s.Type}"),
-        };
+    };
+
+    private static DarknetLayer Parse(int index, DarknetLayerKind kind, CfgSection s, int c, int h, int w, bool flat, List<DarknetLayer> previous)
+    {
         var l = new DarknetLayer(index, kind, s) { InC = c, InH = h, InW = w, OutC = c, OutH = h, OutW = w, OutFlat = flat };
         switch (kind)
         {
@@ -234,9 +239,14 @@ internal static class DarknetLayerParser
         l.Beta = s.GetFloat("beta", 1);
         l.Activation = ParseActivation(s, "linear");
         var src = previous[l.From];
-        if (src.OutC != l.InC || src.OutH != l.InH || src.OutW != l.InW)
+        RequireImage(l);
+        // shortcut_cpu adds from[k][j·stride][i·stride] to out[k][j·sample][i·sample] for k < min(c), and so on;
+        // Bramble supports sample = 1 (the added layer is as large or larger, as in ResNets), which is a strided slice.
+        int stride = src.OutW / l.InW, sample = l.InW / src.OutW;
+        bool sameRatio = stride == src.OutH / l.InH && sample == l.InH / src.OutH;
+        if (!sameRatio || sample > 1 || (src.OutC < l.InC && l.Alpha != 1))
             throw new UnsupportedOperatorException(
-                $"{s.Where}: [shortcut] adds layer {src.Index} ({src.OutC}x{src.OutH}x{src.OutW}) to a {l.InC}x{l.InH}x{l.InW} input; only equal shapes are supported");
+                $"{s.Where}: [shortcut] adding layer {src.Index} ({src.OutC}x{src.OutH}x{src.OutW}) to a {l.InC}x{l.InH}x{l.InW} input is not supported");
     }
 
     private static void Upsample(DarknetLayer l)
@@ -255,8 +265,18 @@ internal static class DarknetLayerParser
     {
         var s = l.Section;
         RequireImage(l);
-        RejectSet(l, "flatten", "extra");
+        RejectSet(l, "flatten");
         l.Stride = Positive(s, "stride", 1);
+        l.Extra = s.GetInt("extra", 0);
+        if (l.Extra < 0) throw s.Error("extra", $"extra={l.Extra} is negative");
+        if (l.Extra > 0)
+        {
+            // pjreddie's reorg with extra=N ignores stride: it copies the input and appends N zeros (a flat vector).
+            l.OutC = l.InC * l.InH * l.InW + l.Extra;
+            l.OutH = l.OutW = 1;
+            l.OutFlat = true;
+            return;
+        }
         l.Reverse = s.GetInt("reverse", 0) != 0;
         int s2 = l.Stride * l.Stride;
         if (l.Reverse)

@@ -29,6 +29,8 @@ public sealed class DarknetNetwork
 
     public static DarknetNetwork FromCfg(CfgFile cfg)
     {
+        // Report an unknown or unsupported section before anything else about the network.
+        for (int i = 1; i < cfg.Sections.Count; i++) DarknetLayerParser.KindOf(cfg.Sections[i]);
         var net = cfg.Sections[0];
         int width = net.GetInt("width", 0), height = net.GetInt("height", 0), channels = net.GetInt("channels", 0);
         if (width <= 0 || height <= 0 || channels <= 0)
