@@ -35,7 +35,11 @@ internal sealed partial class DarknetGraphBuilder
     }
 
     /// <summary>Builds the model; takes ownership of the weight tensors it uses.</summary>
-    public static Model Build(DarknetNetwork net, DarknetWeights weights, DarknetImportOptions options, string source)
+    public static Model Build(DarknetNetwork net, DarknetWeights weights, DarknetImportOptions options, string source) =>
+        Build(net, weights, options, source, out _);
+
+    /// <summary>Builds the model and reports each layer's output value (null for detection layers), for per-layer comparisons.</summary>
+    public static Model Build(DarknetNetwork net, DarknetWeights weights, DarknetImportOptions options, string source, out string?[] layerValues)
     {
         var b = new DarknetGraphBuilder(net, weights, options);
         var model = new Model(b._g) { Source = source, ProducerName = "bramble-darknet" };
@@ -44,6 +48,7 @@ internal sealed partial class DarknetGraphBuilder
         {
             b.Lower(model);
             GraphValidator.ValidateAndSort(b._g);
+            layerValues = b._values;
         }
         catch
         {
