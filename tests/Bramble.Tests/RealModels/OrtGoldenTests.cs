@@ -35,8 +35,8 @@ public class OrtGoldenTests
         var options = mode switch
         {
             "reference" => new SessionOptions { Threads = 1, ReferenceKernels = true },
-            "vector128" => new SessionOptions { Threads = 2, MaxIsa = Kernels.Isa.Vector128 },
-            "scalar" => new SessionOptions { Threads = 1, MaxIsa = Kernels.Isa.Scalar },
+            "vector128" => new SessionOptions { Threads = 2, MaxIsa = Bramble.Kernels.Isa.Vector128 },
+            "scalar" => new SessionOptions { Threads = 1, MaxIsa = Bramble.Kernels.Isa.Scalar },
             _ => new SessionOptions { Threads = 2 },
         };
         var inputs = new Dictionary<string, Tensor>();
