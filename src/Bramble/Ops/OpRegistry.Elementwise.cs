@@ -13,7 +13,7 @@ public static partial class OpRegistry
         add("Div", (n, _) => new Div(n));
         add("Pow", (n, _) => new Pow(n));
         add("Mod", (n, _) => new Mod(n), minOpset: 10);
-        add("PRelu", (n, _) => new PRelu(n));
+        add("PRelu", (n, opset) => new PRelu(n, opset));
         add("Equal", (n, _) => new Equal(n));
         add("Less", (n, _) => new Less(n));
         add("Greater", (n, _) => new Greater(n));
