@@ -76,6 +76,8 @@ public static partial class OpRegistry
         add("Softplus", (n, _) => new Softplus(n));
         add("Softsign", (n, _) => new Softsign(n));
         add("Mish", (n, _) => new Mish(n), minOpset: 18);
+        add("Gelu", (n, _) => new Gelu(n), minOpset: 20);
+        add("Shrink", (n, _) => new Shrink(n), minOpset: 9);
 
         // Normalisation along an axis.
         add("Softmax", (n, opset) => new Softmax(n, opset));
