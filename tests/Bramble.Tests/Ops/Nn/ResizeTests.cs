@@ -67,6 +67,15 @@ public class ResizeTests
     }
 
     [Fact]
+    public void AlignCornersUsesTheUnflooredResizedLength()
+    {
+        // Width 4 at scale 0.6: output 2, but the coordinate of index 1 is 1·3/(2.4−1) = 2.142857.
+        using var x = T([1, 2, 3, 4], 4);
+        using var y = ResizeScales(x, [0.6f], A("mode", "linear"), A("coordinate_transformation_mode", "align_corners"));
+        Close([1, 3.142857f], y);
+    }
+
+    [Fact]
     public void NearestModes()
     {
         using var x = T([1, 2, 3, 4], 4);
