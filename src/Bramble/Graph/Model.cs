@@ -30,9 +30,52 @@ public sealed class Model : IDisposable
     public long OpsetFor(string domain) =>
         Opsets.TryGetValue(domain == "ai.onnx" ? "" : domain, out long v) ? v : (domain.Length == 0 ? 1 : 1);
 
+    /// <summary>
+    /// A copy whose graph structure (nodes, attributes, value infos) can be rewritten freely while the
+    /// initializer tensors are shared with this model: the copy's <see cref="Dispose"/> frees nothing it shares.
+    /// </summary>
+    public Model CloneStructure()
+    {
+        var g = new Graph { Name = Graph.Name, DocString = Graph.DocString };
+        foreach (var n in Graph.Nodes)
+        {
+            var copy = new Node(n.OpType, n.Inputs, n.Outputs, n.Name, n.Domain) { DocString = n.DocString };
+            foreach (var (k, v) in n.Attributes) copy.Attributes[k] = v;
+            g.Nodes.Add(copy);
+        }
+        foreach (var (k, v) in Graph.Initializers) g.Initializers[k] = v;
+        foreach (var i in Graph.Inputs) g.Inputs.Add(new ValueInfo(i.Name, i.Type, i.Shape?.ToArray()) { DocString = i.DocString });
+        foreach (var o in Graph.Outputs) g.Outputs.Add(new ValueInfo(o.Name, o.Type, o.Shape?.ToArray()) { DocString = o.DocString });
+        foreach (var (k, v) in Graph.ValueInfos) g.ValueInfos[k] = v;
+        var m = new Model(g)
+        {
+            IrVersion = IrVersion, ProducerName = ProducerName, ProducerVersion = ProducerVersion, Domain = Domain,
+            ModelVersion = ModelVersion, DocString = DocString, Source = Source, _shared = new HashSet<Tensors.Tensor>(Graph.Initializers.Values, ReferenceEqualityComparer.Instance),
+        };
+        m.Opsets.Clear();
+        foreach (var (k, v) in Opsets) m.Opsets[k] = v;
+        foreach (var (k, v) in MetadataProps) m.MetadataProps[k] = v;
+        return m;
+    }
+
+    // Tensors this model shares with the one it was cloned from; it must not free them.
+    private HashSet<Tensors.Tensor>? _shared;
+
+    /// <summary>
+    /// Frees initializers that a rewrite dropped, unless shared with another model: keeps a session that
+    /// owns its model from holding both the original and the rewritten weights.
+    /// </summary>
+    public void ReleaseDropped(IEnumerable<Tensors.Tensor> before)
+    {
+        var live = new HashSet<Tensors.Tensor>(Graph.Initializers.Values, ReferenceEqualityComparer.Instance);
+        foreach (var t in before)
+            if (!live.Contains(t) && _shared?.Contains(t) != true) t.Dispose();
+    }
+
     public void Dispose()
     {
-        foreach (var t in Graph.Initializers.Values) t.Dispose();
+        foreach (var t in Graph.Initializers.Values)
+            if (_shared?.Contains(t) != true) t.Dispose();
         foreach (var b in Backing) b.Dispose();
         Backing.Clear();
     }

@@ -1,8 +1,9 @@
 using Bramble.Import;
-using System.Collections.Concurrent;
+using System.Buffers;
 using Bramble.Graph;
 using Bramble.Kernels.Threading;
 using Bramble.Ops;
+using Bramble.Passes;
 using Bramble.Tensors;
 
 namespace Bramble.Runtime;
@@ -12,11 +13,10 @@ namespace Bramble.Runtime;
 /// is thread-safe. For each distinct set of input shapes the session builds an <see cref="ExecutionPlan"/>
 /// (shapes, folded constants, prepared kernels, arena) once and reuses it, so steady-state runs allocate nothing.
 /// </summary>
-public sealed class InferenceSession : IDisposable
+public sealed partial class InferenceSession : IDisposable
 {
     private const int MaxCachedPlans = 8;
     private readonly Model _model;
-    private readonly bool _ownsModel;
     private readonly WorkerPool _pool;
     private readonly List<PlanEntry> _plans = new();
     private readonly object _planLock = new();
@@ -26,7 +26,7 @@ public sealed class InferenceSession : IDisposable
     {
         public readonly ExecutionPlan? Plan = plan;
         public readonly int[][] Shapes = shapes;
-        public readonly ConcurrentBag<ExecutionState> States = new();
+        public readonly Stack<ExecutionState> States = new();
     }
 
     /// <summary>Loads a model file (ONNX, or Darknet .cfg with its .weights beside it) and prepares it to run.</summary>
@@ -38,14 +38,26 @@ public sealed class InferenceSession : IDisposable
 
     private InferenceSession(Model model, SessionOptions? options, bool ownsModel)
     {
-        _model = model;
-        _ownsModel = ownsModel;
         Options = options ?? new SessionOptions();
         try
         {
             GraphValidator.ValidateAndSort(model.Graph);
-            foreach (var node in model.Graph.Nodes) OpRegistry.Create(node, model.OpsetFor(node.Domain));
-            _inputs = model.Graph.RealInputs.ToArray();
+            // A caller's model stays as it was: the session rewrites a structural copy sharing its weights.
+            // The session always disposes _model; a copy frees only the tensors it does not share.
+            _model = ownsModel ? model : model.CloneStructure();
+        }
+        catch
+        {
+            if (ownsModel) model.Dispose();
+            throw;
+        }
+        try
+        {
+            var before = _model.Graph.Initializers.Values.ToList();
+            PassPipeline.Run(_model, PassPipeline.For(Options.Optimization));
+            _model.ReleaseDropped(before);
+            foreach (var node in _model.Graph.Nodes) OpRegistry.Create(node, _model.OpsetFor(node.Domain));
+            _inputs = _model.Graph.RealInputs.ToArray();
             foreach (var name in Options.InputShapes.Keys)
                 if (_inputs.All(i => i.Name != name))
                     throw new ShapeException($"--shape names '{name}', which is not an input of the model (inputs: {string.Join(", ", _inputs.Select(i => i.Name))})");
@@ -56,7 +68,8 @@ public sealed class InferenceSession : IDisposable
         }
         catch
         {
-            if (ownsModel) model.Dispose();
+            _pool?.Dispose();
+            _model.Dispose();
             throw;
         }
     }
@@ -81,7 +94,7 @@ public sealed class InferenceSession : IDisposable
     public Dictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
     {
         var ordered = OrderInputs(inputs);
-        var entry = GetPlan(ordered.Select(t => t.Shape).ToArray());
+        var entry = GetPlan(ordered);
         var result = new Dictionary<string, Tensor>();
         var outputs = _model.Graph.Outputs;
         if (entry.Plan == null)
@@ -98,56 +111,75 @@ public sealed class InferenceSession : IDisposable
         }
         finally
         {
-            entry.States.Add(state);
+            Return(entry, state);
         }
         return result;
     }
 
     /// <summary>
-    /// Runs the model writing into caller-owned output tensors (matched by position to <see cref="OutputMetadata"/>,
-    /// or by name); allocates nothing once the plan for these shapes exists.
+    /// Runs the model writing into caller-owned output tensors (matched by name to <see cref="OutputMetadata"/>);
+    /// allocates no managed memory once the plan for these input shapes exists.
     /// </summary>
     public void Run(ReadOnlySpan<NamedTensor> inputs, ReadOnlySpan<NamedTensor> outputs)
     {
-        var ordered = new Tensor[_inputs.Length];
-        for (int i = 0; i < _inputs.Length; i++)
-        {
-            ordered[i] = Find(inputs, _inputs[i].Name)
-                ?? throw new ShapeException($"input '{_inputs[i].Name}' is missing");
-            Validate(_inputs[i], ordered[i]);
-        }
         foreach (var given in inputs)
-            if (Array.FindIndex(_inputs, i => i.Name == given.Name) < 0)
+            if (InputIndex(given.Name) < 0)
                 throw new ShapeException($"'{given.Name}' is not an input of the model");
-        var entry = GetPlan(ordered);
-        if (entry.Plan == null)
-        {
-            var tensors = DynamicExecutor.Run(_model, ordered, Options, _pool);
-            try { CopyOutputs(outputs, i => tensors[i]); }
-            finally { foreach (var t in tensors) t.Dispose(); }
-            return;
-        }
-        var state = Take(entry);
+        var ordered = ArrayPool<Tensor>.Shared.Rent(_inputs.Length);
         try
         {
-            state.Run(ordered);
-            CopyOutputs(outputs, state.Output);
+            for (int i = 0; i < _inputs.Length; i++)
+            {
+                ordered[i] = Find(inputs, _inputs[i].Name)
+                    ?? throw new ShapeException($"input '{_inputs[i].Name}' is missing (expected {_inputs[i].Type.Name()}{_inputs[i].ShapeText})");
+                Validate(_inputs[i], ordered[i]);
+            }
+            var bound = new ReadOnlySpan<Tensor>(ordered, 0, _inputs.Length);
+            var entry = GetPlan(bound);
+            if (entry.Plan == null)
+            {
+                var tensors = DynamicExecutor.Run(_model, bound.ToArray(), Options, _pool);
+                try
+                {
+                    foreach (var target in outputs) target.Tensor.CopyFrom(tensors[OutputIndex(target.Name)]);
+                }
+                finally
+                {
+                    foreach (var t in tensors) t.Dispose();
+                }
+                return;
+            }
+            var state = Take(entry);
+            try
+            {
+                state.Run(bound);
+                foreach (var target in outputs) target.Tensor.CopyFrom(state.Output(OutputIndex(target.Name)));
+            }
+            finally
+            {
+                Return(entry, state);
+            }
         }
         finally
         {
-            entry.States.Add(state);
+            Array.Clear(ordered, 0, _inputs.Length);
+            ArrayPool<Tensor>.Shared.Return(ordered);
         }
     }
 
-    private void CopyOutputs(ReadOnlySpan<NamedTensor> outputs, Func<int, Tensor> produced)
+    private int InputIndex(string name)
+    {
+        for (int i = 0; i < _inputs.Length; i++)
+            if (_inputs[i].Name == name) return i;
+        return -1;
+    }
+
+    private int OutputIndex(string name)
     {
         var declared = _model.Graph.Outputs;
-        foreach (var target in outputs)
-        {
-            int index = declared.FindIndex(o => o.Name == target.Name);
-            if (index < 0) throw new ShapeException($"'{target.Name}' is not an output of the model");
-            target.Tensor.CopyFrom(produced(index));
-        }
+        for (int i = 0; i < declared.Count; i++)
+            if (declared[i].Name == name) return i;
+        throw new ShapeException($"'{name}' is not an output of the model");
     }
 
     private static Tensor? Find(ReadOnlySpan<NamedTensor> items, string name)
@@ -189,7 +221,17 @@ public sealed class InferenceSession : IDisposable
             throw new ShapeException($"input '{declared.Name}': expected shape [{string.Join("x", expected.Select(d => d.ToString()))}], got {ShapeUtil.Format(given.Shape)}");
     }
 
-    private PlanEntry GetPlan(IReadOnlyList<Tensor> inputs) => GetPlan(inputs.Select(t => t.Shape).ToArray());
+    private PlanEntry GetPlan(ReadOnlySpan<Tensor> inputs)
+    {
+        lock (_planLock)
+        {
+            foreach (var entry in _plans)
+                if (SameShapes(entry.Shapes, inputs)) return entry;
+        }
+        var shapes = new int[inputs.Length][];
+        for (int i = 0; i < inputs.Length; i++) shapes[i] = inputs[i].Shape;
+        return GetPlan(shapes);
+    }
 
     private PlanEntry GetPlan(int[][] shapes)
     {
@@ -197,8 +239,9 @@ public sealed class InferenceSession : IDisposable
         {
             foreach (var entry in _plans)
                 if (SameShapes(entry.Shapes, shapes)) return entry;
-            var plan = ExecutionPlan.TryBuild(_model, shapes.Select(s => (int[])s.Clone()).ToArray(), Options, _pool);
-            var created = new PlanEntry(plan, shapes.Select(s => (int[])s.Clone()).ToArray());
+            var copies = shapes.Select(s => (int[])s.Clone()).ToArray();
+            var plan = ExecutionPlan.TryBuild(_model, copies, Options, _pool);
+            var created = new PlanEntry(plan, copies);
             if (_plans.Count >= MaxCachedPlans) Evict(_plans[0]);
             _plans.Add(created);
             return created;
@@ -208,8 +251,16 @@ public sealed class InferenceSession : IDisposable
     private void Evict(PlanEntry entry)
     {
         _plans.Remove(entry);
-        while (entry.States.TryTake(out var s)) s.Dispose();
+        while (entry.States.TryPop(out var s)) s.Dispose();
         entry.Plan?.Dispose();
+    }
+
+    private static bool SameShapes(int[][] a, ReadOnlySpan<Tensor> b)
+    {
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
+            if (!a[i].AsSpan().SequenceEqual(b[i].Shape)) return false;
+        return true;
     }
 
     private static bool SameShapes(int[][] a, int[][] b)
@@ -220,8 +271,19 @@ public sealed class InferenceSession : IDisposable
         return true;
     }
 
-    private ExecutionState Take(PlanEntry entry) =>
-        entry.States.TryTake(out var state) ? state : new ExecutionState(entry.Plan!, _pool, Options);
+    private ExecutionState Take(PlanEntry entry)
+    {
+        lock (entry.States)
+        {
+            if (entry.States.TryPop(out var state)) return state;
+        }
+        return new ExecutionState(entry.Plan!, _pool, Options);
+    }
+
+    private static void Return(PlanEntry entry, ExecutionState state)
+    {
+        lock (entry.States) entry.States.Push(state);
+    }
 
     /// <summary>The plan for the given input shapes (built if needed), for the profiler and `bramble info`; null when shapes are dynamic.</summary>
     internal ExecutionPlan? PlanFor(int[][] shapes) => GetPlan(shapes).Plan;
@@ -233,6 +295,6 @@ public sealed class InferenceSession : IDisposable
             foreach (var entry in _plans.ToArray()) Evict(entry);
         }
         _pool.Dispose();
-        if (_ownsModel) _model.Dispose();
+        _model.Dispose();
     }
 }

@@ -52,3 +52,45 @@ public class SessionTests
         Assert.Contains("opset 17", e.Message);
     }
 }
+
+public class SessionAllocationTests
+{
+    [Fact]
+    public void SteadyStateRunAllocatesNothing()
+    {
+        var g = new Bramble.Graph.Graph();
+        g.Inputs.Add(ValueInfo.Of("x", DataType.Float32, 1, 64));
+        g.Nodes.Add(new Node("Relu", ["x"], ["h"], "r1"));
+        g.Nodes.Add(new Node("Relu", ["h"], ["y"], "r2"));
+        g.Outputs.Add(ValueInfo.Of("y", DataType.Float32, 1, 64));
+        using var model = new Model(g);
+        using var session = new InferenceSession(model, new SessionOptions { Threads = 1 });
+        using var x = Tensor.Allocate(DataType.Float32, 1, 64);
+        using var y = Tensor.Allocate(DataType.Float32, 1, 64);
+        var inputs = new[] { new NamedTensor("x", x) };
+        var outputs = new[] { new NamedTensor("y", y) };
+        for (int i = 0; i < 3; i++) session.Run(inputs, outputs);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) session.Run(inputs, outputs);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ConcurrentRunsGiveCorrectResults()
+    {
+        var g = new Bramble.Graph.Graph();
+        g.Inputs.Add(ValueInfo.Of("x", DataType.Float32, 1000));
+        g.Nodes.Add(new Node("Relu", ["x"], ["y"], "r"));
+        g.Outputs.Add(ValueInfo.Of("y", DataType.Float32, 1000));
+        using var model = new Model(g);
+        using var session = new InferenceSession(model, new SessionOptions { Threads = 1 });
+        Parallel.For(0, 16, i =>
+        {
+            var data = Enumerable.Range(0, 1000).Select(k => (float)((k + i) % 7 - 3)).ToArray();
+            using var x = Tensor.FromArray(data, 1000);
+            var outputs = session.Run(new Dictionary<string, Tensor> { ["x"] = x });
+            using var y = outputs["y"];
+            Assert.Equal(data.Select(v => Math.Max(v, 0)), y.ToArray<float>());
+        });
+    }
+}

@@ -1,17 +1,17 @@
+using System.Numerics;
 using Bramble.Graph;
 using Bramble.Tensors;
 
 namespace Bramble.Ops.Elementwise;
 
-/// <summary>ONNX Relu: y = max(x, 0). Reference kernel.</summary>
-public sealed class Relu(Node node) : Operator(node)
+/// <summary>max(x, 0); NaN stays NaN.</summary>
+public readonly struct ReluFn : INumericUnary
 {
-    public override void InferOutputs(InferContext ctx) => ctx.SetOutput(0, ctx.InputType(0), ctx.InputShape(0));
+    public T Apply<T>(T x) where T : unmanaged, INumber<T>, IMinMaxValue<T> => x < T.Zero ? T.Zero : x;
+}
 
-    public override void Execute(ExecContext ctx)
-    {
-        var x = ctx.Input(0).AsReadOnlySpan<float>();
-        var y = ctx.Output(0).AsSpan<float>();
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0;
-    }
+/// <summary>ONNX Relu: y = max(x, 0), for floats and (opset 14+) signed integers.</summary>
+public sealed class Relu(Node node) : NumericUnaryOperator<ReluFn>(node, default)
+{
+    protected override bool Supports(DataType type) => TypeDispatch.IsSigned(type);
 }

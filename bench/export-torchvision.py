@@ -1,0 +1,31 @@
+#!/usr/bin/python3
+"""Exports torchvision architectures with fixed-seed random weights to ONNX for the compare suite.
+
+Needs Debian's python3-torch and python3-torchvision (no pretrained weights are downloaded).
+Usage: bench/export-torchvision.py [OUT_DIR]   (default .cache/models/torchvision)
+"""
+import os
+import sys
+
+import torch
+import torchvision.models as models
+
+ARCHS = ["resnet18", "mobilenet_v2", "squeezenet1_1", "vgg16"]
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", ".cache", "models", "torchvision")
+    os.makedirs(out, exist_ok=True)
+    for name in ARCHS:
+        path = os.path.join(out, name + ".onnx")
+        if os.path.exists(path):
+            continue
+        torch.manual_seed(0)
+        net = getattr(models, name)(weights=None).eval()
+        x = torch.randn(1, 3, 224, 224)
+        torch.onnx.export(net, x, path, input_names=["input"], output_names=["output"], opset_version=13)
+        print(f"exported {path}")
+
+
+if __name__ == "__main__":
+    main()

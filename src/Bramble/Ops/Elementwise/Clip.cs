@@ -1,0 +1,89 @@
+using System.Numerics;
+using Bramble.Graph;
+using Bramble.Tensors;
+
+namespace Bramble.Ops.Elementwise;
+
+/// <summary>y = min(max(x, lo), hi), skipping an absent bound so ±infinity and NaN pass through unchanged.</summary>
+public readonly struct ClipFn<T>(bool hasMin, T min, bool hasMax, T max) : IUnaryFn<T, T>
+    where T : unmanaged, INumber<T>, IMinMaxValue<T>
+{
+    public T Apply(T x)
+    {
+        if (hasMin) x = T.Max(x, min);
+        if (hasMax) x = T.Min(x, max);
+        return x;
+    }
+}
+
+/// <summary>
+/// ONNX Clip. Opset &lt; 11: bounds are float attributes min/max. Opset ≥ 11: bounds are optional scalar
+/// inputs 1 and 2 of the input's type (integers from opset 12).
+/// </summary>
+public sealed class Clip(Node node, long opset) : Operator(node)
+{
+    private bool BoundsAreInputs => opset >= 11;
+
+    public override void InferOutputs(InferContext ctx)
+    {
+        var type = BoundsAreInputs
+            ? TypeDispatch.RequireSame(ctx, 0, 3, TypeDispatch.IsNumeric)
+            : TypeDispatch.Require(ctx, 0, TypeDispatch.IsFloat);
+        if (BoundsAreInputs)
+            for (int i = 1; i <= 2; i++)
+                if (ctx.HasInput(i) && ShapeUtil.ElementCount(ctx.InputShape(i)) != 1)
+                    throw ctx.Error($"bound input {i} must be a scalar, got shape {ShapeUtil.Format(ctx.InputShape(i))}");
+        ctx.SetOutput(0, type, ctx.InputShape(0));
+    }
+
+    public override void Execute(ExecContext ctx)
+    {
+        var kernel = new Kernel { Ctx = ctx, BoundsAreInputs = BoundsAreInputs, Node = Node };
+        TypeDispatch.Numeric(ctx.Input(0).Type, ref kernel, Node);
+    }
+
+    private struct Kernel : INumericKernel
+    {
+        public ExecContext Ctx;
+        public bool BoundsAreInputs;
+        public Node Node;
+
+        public readonly unsafe void Run<T>() where T : unmanaged, INumber<T>, IMinMaxValue<T>
+        {
+            bool hasMin, hasMax;
+            T min = default, max = default;
+            if (BoundsAreInputs)
+            {
+                hasMin = Ctx.OptionalInput(1) != null;
+                hasMax = Ctx.OptionalInput(2) != null;
+                if (hasMin) min = *(T*)Ctx.Input(1).Data;
+                if (hasMax) max = *(T*)Ctx.Input(2).Data;
+            }
+            else
+            {
+                // Opset 6 defaults are float's lowest and largest values (so -inf still clips to lowest).
+                hasMin = hasMax = true;
+                min = T.CreateTruncating(Node.GetFloat("min", float.MinValue));
+                max = T.CreateTruncating(Node.GetFloat("max", float.MaxValue));
+            }
+            Broadcasting.Map<T, T, ClipFn<T>>(Ctx.Input(0), Ctx.Output(0), new ClipFn<T>(hasMin, min, hasMax, max));
+        }
+    }
+}
+
+/// <summary>y = x &lt; 0 ? slope · x : x, with slope broadcast (unidirectionally) to x's shape.</summary>
+public readonly struct PReluFn : INumericBinary
+{
+    public T Apply<T>(T x, T slope) where T : unmanaged, INumber<T>, IMinMaxValue<T> => x < T.Zero ? slope * x : x;
+}
+
+/// <summary>ONNX PRelu: slope must broadcast to x's shape; the output has x's shape.</summary>
+public sealed class PRelu(Node node) : NumericBinaryOperator<PReluFn>(node, default)
+{
+    public override void InferOutputs(InferContext ctx)
+    {
+        base.InferOutputs(ctx);
+        if (!ShapeUtil.SameShape(ctx.OutputShapes[0], ctx.InputShape(0)))
+            throw ctx.Error($"slope shape {ShapeUtil.Format(ctx.InputShape(1))} does not broadcast to input shape {ShapeUtil.Format(ctx.InputShape(0))}");
+    }
+}
