@@ -38,11 +38,26 @@ public class NormalizationTests
     }
 
     [Fact]
-    public void BatchNormalizationTrainingModeAndBadShapesAreErrors()
+    public void BatchNormalizationTrainingModeUsesBatchStatistics()
     {
-        Assert.Throws<UnsupportedOperatorException>(() => Infer(Node("BatchNormalization", 5, 3, A("training_mode", 1L)), 15, [1, 2, 3], [2], [2], [2], [2]));
+        using var x = T([1, 3, 5, 7], 2, 1, 2);
+        using var one = T([1], 1);
+        using var zero = T([0], 1);
+        var outs = Eval(Node("BatchNormalization", 5, 3, A("training_mode", 1L), A("epsilon", 0f), A("momentum", 0.5f)), 15, x, one, zero, zero, one);
+        // Batch mean 4, population variance 5.
+        float sd = MathF.Sqrt(5);
+        Close([-3 / sd, -1 / sd, 1 / sd, 3 / sd], outs[0]!);
+        Close([2], outs[1]!);
+        Close([3], outs[2]!);
+    }
+
+    [Fact]
+    public void BatchNormalizationBadShapesAndOutputsAreErrors()
+    {
         var e = Assert.Throws<ShapeException>(() => Infer(Node("BatchNormalization", 5), 15, [1, 2, 3], [3], [2], [2], [2]));
         Assert.Contains("scale", e.Message);
+        Assert.Throws<ShapeException>(() => Infer(Node("BatchNormalization", 5, 3), 15, [1, 2, 3], [2], [2], [2], [2]));
+        Assert.Throws<UnsupportedOperatorException>(() => Infer(Node("BatchNormalization", 5, 5), 7, [1, 2, 3], [2], [2], [2], [2]));
     }
 
     [Fact]
