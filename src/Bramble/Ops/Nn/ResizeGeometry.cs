@@ -52,6 +52,7 @@ public static class ResizeGeometry
     public static ResizeParameters Build(Node node, ResizeSettings s, int[] input, int[] output, double[] scales, double[]? roi)
     {
         int rank = input.Length;
+        NnChecks.CheckedShape(node, output);
         if (roi != null && roi.Length != 2 * rank && s.CoordinateMode == "tf_crop_and_resize")
             throw NnChecks.Error(node, $"roi has {roi.Length} values, expected {2 * rank} (starts then ends)");
         var p = new ResizeParameters

@@ -62,6 +62,7 @@ public class PadTests
         using var x = T(Data, 3, 2);
         Assert.Throws<ShapeException>(() => Eval(Node("Pad", 2), 11, x, Pads(0, 2)));
         Assert.Throws<ShapeException>(() => Eval(Node("Pad", 2), 11, x, Pads(-4, 0, 0, 0)));
+        Assert.Throws<ShapeException>(() => Eval(Node("Pad", 2), 11, x, Pads(1 << 20, 1 << 20, 0, 0)));
         Assert.Throws<UnsupportedOperatorException>(() => Eval(Node("Pad", 2, A("mode", "mirror")), 11, x, Pads(0, 0, 0, 0)));
     }
 

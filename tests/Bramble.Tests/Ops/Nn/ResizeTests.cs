@@ -181,5 +181,8 @@ public class ResizeTests
         Assert.Throws<ShapeException>(() => ResizeScales(x, [1, 2]));
         Assert.Throws<ShapeException>(() => ResizeScales(x, [1, 1, -2, 1]));
         Assert.Throws<UnsupportedOperatorException>(() => ResizeScales(x, [1, 1, 2, 2], A("mode", "bicubic")));
+        // Absurd scales are a one-line error, not an attempt to allocate the result.
+        var e = Assert.Throws<ShapeException>(() => ResizeScales(x, [1, 1, 60000, 60000]));
+        Assert.Contains("elements", e.Message);
     }
 }
