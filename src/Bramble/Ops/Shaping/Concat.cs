@@ -28,14 +28,14 @@ public sealed class Concat(Node node) : Operator(node)
         }
         if (total > int.MaxValue) throw ctx.Error("concatenated dimension is too large");
         output[axis] = (int)total;
-        ctx.SetOutput(0, type, output);
+        ctx.SetOutput(0, type, ShapeArgs.CheckSize(ctx, output));
     }
 
     public override unsafe void Execute(ExecContext ctx)
     {
         var y = ctx.Output(0);
         int rank = y.Rank, size = y.Type.Size();
-        int axis = (int)(Node.GetInt("axis", 0) is var a && a < 0 ? a + rank : a);
+        int axis = ShapeArgs.Axis(Node, Node.GetInt("axis", 0), rank);
         long outer = ElementCopy.Product(y.Shape, 0, axis);
         long inner = ElementCopy.Product(y.Shape, axis + 1, rank) * size;
         long outRow = y.Shape[axis] * inner;

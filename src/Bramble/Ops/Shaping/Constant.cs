@@ -9,14 +9,26 @@ namespace Bramble.Ops.Shaping;
 /// </summary>
 public sealed class Constant : Operator
 {
-    private readonly Tensor _value;
+    private Tensor? _value;
 
-    public Constant(Node node) : base(node) => _value = ValueOf(node);
+    /// <summary>Validates the attribute at load (errors surface when the session is created); the value is built on first use.</summary>
+    public Constant(Node node) : base(node) => Check(node);
 
-    private static Tensor ValueOf(Node node)
+    private static void Check(Node node)
     {
         if (node.Attributes.Count != 1)
             throw new ShapeException($"{node.Describe()}: needs exactly one value attribute, has {node.Attributes.Count}");
+        var a = node.Attributes.Values.First();
+        if (a.Name is not ("value" or "value_float" or "value_floats" or "value_int" or "value_ints"))
+            throw new UnsupportedOperatorException($"{node.Describe()}: constant attribute '{a.Name}' is not supported");
+        if (a.Name == "value" && a.Tensor == null)
+            throw new ModelFormatException($"{node.Describe()}: attribute 'value' holds no tensor");
+    }
+
+    private Tensor Value => _value ??= ValueOf(Node);
+
+    private static Tensor ValueOf(Node node)
+    {
         var a = node.Attributes.Values.First();
         return a.Name switch
         {
@@ -29,7 +41,7 @@ public sealed class Constant : Operator
         };
     }
 
-    public override void InferOutputs(InferContext ctx) => ctx.SetOutputValue(0, _value);
+    public override void InferOutputs(InferContext ctx) => ctx.SetOutputValue(0, Value);
 
-    public override void Execute(ExecContext ctx) => ElementCopy.Whole(_value, ctx.Output(0));
+    public override void Execute(ExecContext ctx) => ElementCopy.Whole(Value, ctx.Output(0));
 }

@@ -16,7 +16,7 @@ public sealed class ConstantOfShape(Node node) : Operator(node)
         if (_value != null && _value.Length != 1) throw ctx.Error($"value must hold one element, has {_value.Length}");
         var shape = new int[requested.Length];
         for (int i = 0; i < shape.Length; i++) shape[i] = ShapeArgs.Dim(Node, requested.GetInt64(i), "dimension");
-        ctx.SetOutput(0, _value?.Type ?? DataType.Float32, shape);
+        ctx.SetOutput(0, _value?.Type ?? DataType.Float32, ShapeArgs.CheckSize(ctx, shape));
     }
 
     public override unsafe void Execute(ExecContext ctx)

@@ -24,7 +24,7 @@ public sealed class Expand(Node node) : Operator(node)
         {
             throw ctx.Error(e.Message);
         }
-        ctx.SetOutput(0, ctx.InputType(0), output);
+        ctx.SetOutput(0, ctx.InputType(0), ShapeArgs.CheckSize(ctx, output));
     }
 
     public override unsafe void Execute(ExecContext ctx)

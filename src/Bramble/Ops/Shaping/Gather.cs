@@ -20,7 +20,7 @@ public sealed class Gather(Node node) : Operator(node)
         output.AddRange(data[..axis]);
         output.AddRange(indices);
         output.AddRange(data[(axis + 1)..]);
-        ctx.SetOutput(0, ctx.InputType(0), output.ToArray());
+        ctx.SetOutput(0, ctx.InputType(0), ShapeArgs.CheckSize(ctx, output.ToArray()));
     }
 
     public override unsafe void Execute(ExecContext ctx)

@@ -18,7 +18,7 @@ public sealed class GatherND(Node node) : Operator(node)
         int k = indices[^1];
         var output = new List<int>(indices[..^1]);
         output.AddRange(data[(b + k)..]);
-        ctx.SetOutput(0, ctx.InputType(0), output.ToArray());
+        ctx.SetOutput(0, ctx.InputType(0), ShapeArgs.CheckSize(ctx, output.ToArray()));
     }
 
     /// <summary>Validates batch_dims and the index depth shared by GatherND and ScatterND; returns batch_dims.</summary>

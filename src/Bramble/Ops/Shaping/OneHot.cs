@@ -20,8 +20,7 @@ public sealed class OneHot(Node node) : Operator(node)
         int axis = ShapeArgs.Axis(Node, Node.GetInt("axis", -1), rank);
         var output = new int[rank];
         for (int d = 0, i = 0; d < rank; d++) output[d] = d == axis ? (int)depth : indices[i++];
-        ShapeUtil.ElementCount(output);
-        ctx.SetOutput(0, ctx.InputType(2), output);
+        ctx.SetOutput(0, ctx.InputType(2), ShapeArgs.CheckSize(ctx, output));
     }
 
     /// <summary>depth may be any numeric type; a fractional depth truncates, as in the reference.</summary>

@@ -36,7 +36,7 @@ public sealed class RangeOp(Node node) : Operator(node)
             count = Math.Max(Math.Ceiling((limit.GetDouble(0) - start.GetDouble(0)) / d), 0);
             if (double.IsNaN(count)) throw ctx.Error("start or limit is not a number");
         }
-        if (count > int.MaxValue) throw ctx.Error($"Range of {count} elements is too large");
+        if (count > ShapeArgs.MaxElements) throw ctx.Error($"Range of {count} elements is too large");
         ctx.SetOutput(0, type, [(int)count]);
     }
 

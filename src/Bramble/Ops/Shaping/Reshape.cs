@@ -51,9 +51,8 @@ public sealed class Reshape(Node node, long opset) : ViewOperator(node)
                 output[i] = ShapeArgs.Dim(node, v, $"dimension {i} of shape {Requested()}:");
             }
             if (v == 0) hasZero = true;
-            known = known * output[i];
-            if (known > int.MaxValue * 64L)
-                throw new ShapeException($"{node.Describe()}: shape {Requested()} is too large");
+            // Saturate instead of overflowing: any product beyond the input's count is a mismatch anyway.
+            known = output[i] != 0 && known > long.MaxValue / output[i] ? long.MaxValue : known * output[i];
         }
         long total = ShapeUtil.ElementCount(input);
         if (inferred >= 0)

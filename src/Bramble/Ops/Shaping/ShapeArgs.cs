@@ -69,6 +69,25 @@ internal static class ShapeArgs
         return (int)value;
     }
 
+    /// <summary>Largest element count an output may have (spans over tensors are int-indexed).</summary>
+    public const long MaxElements = int.MaxValue;
+
+    /// <summary>
+    /// Rejects output shapes whose element count is absurd (overflowing, or beyond <see cref="MaxElements"/>), so a
+    /// hostile shape value yields a one-line error instead of an overflow or a huge allocation.
+    /// </summary>
+    public static int[] CheckSize(InferContext ctx, int[] shape)
+    {
+        long n = 1;
+        foreach (int d in shape)
+        {
+            if (d == 0) return shape;
+            n = d > MaxElements / n ? MaxElements + 1 : n * d;
+        }
+        if (n > MaxElements) throw ctx.Error($"output shape {ShapeUtil.Format(shape)} has more than {MaxElements} elements");
+        return shape;
+    }
+
     /// <summary>Reads element <paramref name="i"/> of an index tensor and wraps a negative value; reports out-of-range ones.</summary>
     public static long Index(Node node, Tensor indices, long i, long dim)
     {

@@ -21,7 +21,7 @@ public sealed class Tile(Node node) : Operator(node)
             if (r < 0) throw ctx.Error($"repeat {r} on axis {d} is negative");
             output[d] = ShapeArgs.Dim(Node, input[d] * r, "tiled dimension");
         }
-        ctx.SetOutput(0, ctx.InputType(0), output);
+        ctx.SetOutput(0, ctx.InputType(0), ShapeArgs.CheckSize(ctx, output));
     }
 
     public override unsafe void Execute(ExecContext ctx)

@@ -81,7 +81,7 @@ public sealed class TopK(Node node, long opset) : Operator(node)
                 {
                     T* line = x + o * Dim * Inner + i;
                     for (int j = 0; j < Dim; j++) order[j] = j;
-                    order[..Dim].Sort(new Order<T>(line, Inner, Largest));
+                    HeapSort(order[..Dim], new Order<T>(line, Inner, Largest));
                     for (int j = 0; j < K; j++)
                     {
                         long at = (o * K + j) * Inner + i;
@@ -89,6 +89,33 @@ public sealed class TopK(Node node, long opset) : Operator(node)
                         if (Indices != null) Indices[at] = order[j];
                     }
                 }
+        }
+    }
+
+    /// <summary>
+    /// Heap sort with a struct comparer: O(n log n) without the boxing that Span.Sort does with a comparer.
+    /// Ties are broken by position in the comparer, so stability does not matter.
+    /// </summary>
+    private static void HeapSort<TComparer>(Span<int> items, TComparer comparer) where TComparer : struct, IComparer<int>
+    {
+        for (int i = items.Length / 2 - 1; i >= 0; i--) SiftDown(items, i, items.Length, comparer);
+        for (int end = items.Length - 1; end > 0; end--)
+        {
+            (items[0], items[end]) = (items[end], items[0]);
+            SiftDown(items, 0, end, comparer);
+        }
+    }
+
+    private static void SiftDown<TComparer>(Span<int> items, int root, int count, TComparer comparer) where TComparer : struct, IComparer<int>
+    {
+        while (true)
+        {
+            int child = 2 * root + 1;
+            if (child >= count) return;
+            if (child + 1 < count && comparer.Compare(items[child], items[child + 1]) < 0) child++;
+            if (comparer.Compare(items[root], items[child]) >= 0) return;
+            (items[root], items[child]) = (items[child], items[root]);
+            root = child;
         }
     }
 

@@ -155,6 +155,20 @@ public class IndexOpTests
     }
 
     [Fact]
+    public void TopKMatchesASortOnManyValuesWithDuplicates()
+    {
+        var rng = new Random(7);
+        var data = Enumerable.Range(0, 97).Select(_ => (long)rng.Next(20)).ToArray();
+        using var x = L(data, 97);
+        using var k = L([40], 1);
+        var outs = OpHarness.Run("TopK", 17, 2, NoAttrs, In(x), Const(k));
+        var expected = data.Select((v, i) => (v, i)).OrderByDescending(p => p.v).ThenBy(p => p.i).Take(40).ToArray();
+        Assert.Equal(expected.Select(p => p.v).ToArray(), outs[0].ToArray<long>());
+        Assert.Equal(expected.Select(p => (long)p.i).ToArray(), outs[1].ToArray<long>());
+        foreach (var t in outs) t.Dispose();
+    }
+
+    [Fact]
     public void TopKKTooLargeFails()
     {
         using var x = Iota(3);

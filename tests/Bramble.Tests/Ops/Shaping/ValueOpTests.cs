@@ -75,6 +75,16 @@ public class ValueOpTests
     }
 
     [Fact]
+    public void HugeRequestedShapeIsAOneLineErrorNotAnAllocation()
+    {
+        using var shape = L([100000, 100000, 100000], 3);
+        Assert.Contains("more than", Fails("ConstantOfShape", 17, NoAttrs, Const(shape)).Message);
+        using var x = Iota(2);
+        using var repeats = L([int.MaxValue], 1);
+        Fails("Tile", 17, NoAttrs, In(x), Const(repeats));
+    }
+
+    [Fact]
     public void RangeFloatAndNegativeIntDelta()
     {
         using var s = Tensor.Scalar(1f);
