@@ -17,7 +17,7 @@ public sealed class Conv(Node node) : Operator(node)
         NnChecks.RequireFloat(ctx, 1, "W");
         if (ctx.HasInput(2)) NnChecks.RequireFloat(ctx, 2, "B");
         _params = ConvGeometry.Resolve(Node, ctx.InputShape(0), ctx.InputShape(1), ctx.HasInput(2) ? ctx.InputShape(2) : null);
-        ctx.SetOutput(0, DataType.Float32, _params.OutputShape);
+        ctx.SetOutput(0, DataType.Float32, NnChecks.CheckedShape(Node, _params.OutputShape));
     }
 
     private Kernels.Ops.FastConv? _fast;
