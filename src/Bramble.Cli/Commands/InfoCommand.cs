@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Bramble.Cli.Options;
 using Bramble.Cli.Support;
+using Bramble.Graph;
+using Bramble.Ops;
 using Bramble.Runtime;
 using Bramble.Tensors;
 using Spectre.Console;
@@ -9,7 +11,8 @@ namespace Bramble.Cli.Commands;
 
 /// <summary>
 /// `bramble info MODEL`: inputs and outputs, operator counts, parameters, weight bytes, and for bound
-/// input shapes the planned per-node multiply-accumulates and arena size.
+/// input shapes the planned per-node multiply-accumulates and arena size. A model with unsupported
+/// operators is still described (they are marked), then reported as the one-line error.
 /// </summary>
 internal static class InfoCommand
 {
@@ -24,30 +27,44 @@ internal static class InfoCommand
         command.Options.Add(allNodes);
         command.SetAction(parsed =>
         {
-            using var open = args.Open(parsed, context);
-            Print(context, open, parsed.GetValue(allNodes));
+            var (path, model) = args.LoadModel(parsed, context);
+            using (model)
+            {
+                var shapes = args.InputShapes(parsed, model);
+                // Each unsupported op type with the first node that uses it, so the error says where.
+                var unsupported = model.Graph.Nodes
+                    .Where(n => !OpRegistry.IsSupported(n.Domain, n.OpType))
+                    .GroupBy(OpKey).OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => $"{g.Key} at node '{g.First().DisplayName}'").ToList();
+                using var session = unsupported.Count == 0 ? args.CreateSession(parsed, model) : null;
+                Print(context, path, model, shapes, session, parsed.GetValue(allNodes));
+                if (unsupported.Count > 0)
+                    throw new UnsupportedOperatorException(
+                        $"{path}: unsupported operator{(unsupported.Count > 1 ? "s" : "")} {string.Join(", ", unsupported)} (opset {model.OpsetFor("")}); see 'bramble ops'");
+            }
             return Cli.ExitOk;
         });
         return command;
     }
 
-    private static void Print(CliContext context, OpenModel open, bool allNodes)
+    private static void Print(CliContext context, string path, Model model, Dictionary<string, int[]> bindings,
+        InferenceSession? session, bool allNodes)
     {
         var console = context.Console;
-        var model = open.Model;
         var graph = model.Graph;
-        console.WriteLine($"Model: {open.Path}");
+        console.WriteLine($"Model: {path}");
         console.WriteLine($"Producer: {model.ProducerName} {model.ProducerVersion}".TrimEnd() +
             $"; opsets: {string.Join(", ", model.Opsets.Select(o => $"{(o.Key.Length == 0 ? "ai.onnx" : o.Key)} {o.Value}"))}");
 
-        var shapes = open.Inputs.Select(open.BoundShape).ToArray();
-        ExecutionPlan? plan = shapes.All(s => s != null) ? open.Session.PlanFor(shapes!) : null;
+        var inputs = graph.RealInputs.ToList();
+        var shapes = inputs.Select(i => bindings.TryGetValue(i.Name, out var s) ? s : i.StaticShape).ToArray();
+        ExecutionPlan? plan = session != null && shapes.All(s => s != null) ? session.PlanFor(shapes!) : null;
         var outputShapes = new Dictionary<string, int[]>();
         if (plan != null)
             foreach (int id in plan.GraphOutputIds) outputShapes[plan.Values[id].Name] = plan.Values[id].Shape;
 
         var io = new Table().AddColumns("", "name", "type", "declared shape", "bound shape");
-        foreach (var (input, bound) in open.Inputs.Zip(shapes))
+        foreach (var (input, bound) in inputs.Zip(shapes))
             io.AddRow(Cells("input", input.Name, input.Type.Name(), input.ShapeText, bound == null ? "(use --shape)" : Format.Shape(bound)));
         foreach (var output in graph.Outputs)
             io.AddRow(Cells("output", output.Name, output.Type.Name(), output.ShapeText,
@@ -59,24 +76,34 @@ internal static class InfoCommand
         if (plan != null)
             foreach (var step in plan.Steps)
                 macsByType[OpKey(step.Op.Node)] = macsByType.GetValueOrDefault(OpKey(step.Op.Node)) + step.Macs;
-        var ops = new Table().AddColumns("op type", "nodes", "MACs");
-        foreach (var group in graph.Nodes.GroupBy(OpKey)
-                     .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+        var ops = new Table().AddColumns("op type", "nodes", "MACs", "supported");
+        foreach (var group in graph.Nodes.GroupBy(OpKey).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            bool supported = OpRegistry.IsSupported(group.First().Domain, group.First().OpType);
             ops.AddRow(Cells(group.Key, group.Count().ToString(),
-                plan == null ? "-" : Format.Count(macsByType.GetValueOrDefault(group.Key))));
+                plan == null ? "-" : Format.Count(macsByType.GetValueOrDefault(group.Key)), supported ? "yes" : "NO"));
+        }
         console.Write(ops);
 
+        // Exporters such as paddle2onnx store weights as Constant nodes rather than initializers: count both.
         long parameters = graph.Initializers.Values.Sum(t => t.Length);
-        console.WriteLine($"Nodes: {graph.Nodes.Count}   Parameters: {parameters:N0} ({Format.Count(parameters)})   Weights: {Format.Bytes(graph.WeightBytes)}");
+        long weightBytes = graph.WeightBytes;
+        foreach (var node in graph.Nodes)
+            if (node.OpType == "Constant" && node.GetTensor("value") is { } value)
+            {
+                parameters += value.Length;
+                weightBytes += value.ByteLength;
+            }
+        console.WriteLine($"Nodes: {graph.Nodes.Count}   Parameters: {parameters:N0} ({Format.Count(parameters)})   Weights: {Format.Bytes(weightBytes)}");
         if (plan == null)
         {
-            string why = shapes.Any(s => s == null)
-                ? "bind the symbolic input dimensions with --shape to see MACs and memory"
+            string why = session == null ? "the model has unsupported operators"
+                : shapes.Any(s => s == null) ? "bind the symbolic input dimensions with --shape to see MACs and memory"
                 : "shapes depend on run-time values, so this model runs dynamically (no static plan, no MAC count)";
             console.WriteLine($"MACs: unknown ({why})");
             return;
         }
-        console.WriteLine($"MACs: {plan.TotalMacs:N0} ({Format.Count(plan.TotalMacs)})   Planned steps: {plan.Steps.Length} ({graph.Nodes.Count - plan.Steps.Length} folded at load)");
+        console.WriteLine($"MACs: {plan.TotalMacs:N0} ({Format.Count(plan.TotalMacs)})   Planned steps: {plan.Steps.Length} of {graph.Nodes.Count} nodes (the rest folded or fused at load)");
         console.WriteLine($"Arena: {Format.Bytes(plan.ArenaBytes)} (theoretical minimum {Format.Bytes(plan.TheoreticalMinimumBytes)})");
 
         var steps = plan.Steps.Select((step, index) => (step, index)).ToList();
@@ -91,11 +118,11 @@ internal static class InfoCommand
                 step.Macs.ToString("N0"),
                 plan.TotalMacs == 0 ? "-" : (100.0 * step.Macs / plan.TotalMacs).ToString("0.0") + "%"));
         }
-        console.WriteLine(allNodes ? "Planned nodes:" : $"Heaviest nodes (all of them with --nodes):");
+        console.WriteLine(allNodes ? "Planned nodes:" : "Heaviest nodes (all of them with --nodes):");
         console.Write(nodes);
     }
 
-    private static string OpKey(Bramble.Graph.Node node) =>
+    private static string OpKey(Node node) =>
         (node.Domain.Length == 0 || node.Domain == "ai.onnx" ? "" : node.Domain + ".") + node.OpType;
 
     /// <summary>Plain-text cells: model names may contain '[' which Spectre would read as markup.</summary>

@@ -78,21 +78,11 @@ internal sealed class SessionArgs
     /// <summary>Loads the model and creates a session; the returned object owns both.</summary>
     public OpenModel Open(ParseResult parsed, CliContext context)
     {
-        string path = parsed.GetRequiredValue(Model);
         var clock = Stopwatch.StartNew();
-        var model = context.LoadModel(path);
+        var (path, model) = LoadModel(parsed, context);
         try
         {
-            var inputs = model.Graph.RealInputs.ToList();
-            var options = new SessionOptions
-            {
-                Threads = parsed.GetValue(Threads),
-                MaxIsa = CpuFeatures.Parse(parsed.GetValue(Isa) ?? "best"),
-                ReferenceKernels = parsed.GetValue(ReferenceKernels),
-                InputShapes = Specs.ParseShapes(parsed.GetValue(Shape) ?? [], inputs),
-            };
-            CheckAgainstDeclared(options.InputShapes, inputs);
-            var session = new InferenceSession(model, options);
+            var session = CreateSession(parsed, model);
             return new OpenModel(path, model, session, clock.Elapsed.TotalMilliseconds);
         }
         catch
@@ -100,6 +90,35 @@ internal sealed class SessionArgs
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Reads the model file named on the command line.</summary>
+    public (string Path, Model Model) LoadModel(ParseResult parsed, CliContext context)
+    {
+        string path = parsed.GetRequiredValue(Model);
+        return (path, context.LoadModel(path));
+    }
+
+    /// <summary>The --shape bindings, checked against the model's inputs.</summary>
+    public Dictionary<string, int[]> InputShapes(ParseResult parsed, Model model)
+    {
+        var inputs = model.Graph.RealInputs.ToList();
+        var shapes = Specs.ParseShapes(parsed.GetValue(Shape) ?? [], inputs);
+        CheckAgainstDeclared(shapes, inputs);
+        return shapes;
+    }
+
+    /// <summary>A session over <paramref name="model"/> with the command line's options (it does not own the model).</summary>
+    public InferenceSession CreateSession(ParseResult parsed, Model model)
+    {
+        var options = new SessionOptions
+        {
+            Threads = parsed.GetValue(Threads),
+            MaxIsa = CpuFeatures.Parse(parsed.GetValue(Isa) ?? "best"),
+            ReferenceKernels = parsed.GetValue(ReferenceKernels),
+            InputShapes = InputShapes(parsed, model),
+        };
+        return new InferenceSession(model, options);
     }
 }
 

@@ -13,6 +13,7 @@ public static class ModelLoader
         return ext switch
         {
             ".onnx" => OnnxReader.Load(path),
+            ".cfg" => Darknet.DarknetImporter.Load(path),
             _ => throw new ModelFormatException($"{path}: unknown model format '{ext}' (expected .onnx or .cfg)"),
         };
     }

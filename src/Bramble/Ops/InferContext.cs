@@ -66,12 +66,22 @@ public sealed class InferContext
         OutputShapes[i] = shape;
     }
 
-    /// <summary>Declares output <paramref name="i"/>'s value as known at planning time.</summary>
-    public void SetOutputValue(int i, Tensor value)
+    /// <summary>
+    /// Declares output <paramref name="i"/>'s value as known at planning time. With <paramref name="owned"/>
+    /// (a tensor made for this call) the planner takes ownership; otherwise (a tensor the model owns, e.g. a
+    /// Constant node's attribute) it is borrowed and lives as long as the model.
+    /// </summary>
+    public void SetOutputValue(int i, Tensor value, bool owned = true)
     {
         SetOutput(i, value.Type, value.Shape);
         OutputValues[i] = value;
+        OutputValueOwned[i] = owned;
     }
+
+    /// <summary>Whether each known output value was handed over (true) or borrowed from the model (false).</summary>
+    public bool[] OutputValueOwned => _owned ??= new bool[OutputTypes.Length];
+
+    private bool[]? _owned;
 
     /// <summary>An error about this node, for invalid attributes or input combinations.</summary>
     public ShapeException Error(string message) => new($"{Node.Describe()}: {message}");

@@ -13,7 +13,7 @@ public static partial class OpRegistry
         add("Div", (n, _) => new Div(n));
         add("Pow", (n, _) => new Pow(n));
         add("Mod", (n, _) => new Mod(n), minOpset: 10);
-        add("PRelu", (n, _) => new PRelu(n));
+        add("PRelu", (n, opset) => new PRelu(n, opset));
         add("Equal", (n, _) => new Equal(n));
         add("Less", (n, _) => new Less(n));
         add("Greater", (n, _) => new Greater(n));
@@ -76,6 +76,8 @@ public static partial class OpRegistry
         add("Softplus", (n, _) => new Softplus(n));
         add("Softsign", (n, _) => new Softsign(n));
         add("Mish", (n, _) => new Mish(n), minOpset: 18);
+        add("Gelu", (n, _) => new Gelu(n), minOpset: 20);
+        add("Shrink", (n, _) => new Shrink(n), minOpset: 9);
 
         // Normalisation along an axis.
         add("Softmax", (n, opset) => new Softmax(n, opset));

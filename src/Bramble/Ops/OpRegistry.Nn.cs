@@ -21,7 +21,8 @@ public static partial class OpRegistry
         add("Gemm", (n, _) => new Gemm(n));
         add("MatMul", (n, _) => new MatMul(n));
         add("Resize", (n, opset) => new Resize(n, opset), minOpset: 10);
-        add("Upsample", (n, opset) => new Upsample(n, opset), maxOpset: 9);
+        // Upsample is deprecated from opset 10 but still found in opset-10 models; it keeps its opset-9 meaning.
+        add("Upsample", (n, opset) => new Upsample(n, opset));
         add("Pad", (n, opset) => new Pad(n, opset));
         add("DepthToSpace", (n, _) => new DepthToSpace(n));
         add("SpaceToDepth", (n, _) => new SpaceToDepth(n));

@@ -89,12 +89,13 @@ internal sealed class ExecutionPlan : IDisposable
                     ins.Select(i => i < 0 ? null : values[i].Constant).ToArray());
                 op.InferOutputs(infer);
 
+                bool allKnown = Enumerable.Range(0, node.Outputs.Count).All(o => node.Outputs[o].Length == 0 || infer.OutputValues[o] != null);
                 bool allConstant = op.IsDeterministic && ins.All(i => i < 0 || values[i].Constant != null);
                 Tensor?[]? folded = null;
-                if (allConstant)
+                if (allKnown)
+                    folded = infer.OutputValues.ToArray();
+                else if (allConstant)
                     folded = NodeEvaluator.Run(op, infer, ins.Select(i => i < 0 ? null : values[i].Constant).ToArray(), options, pool);
-                else if (Enumerable.Range(0, node.Outputs.Count).All(o => node.Outputs[o].Length == 0 || infer.OutputValues[o] != null))
-                    folded = infer.OutputValues.Select(v => v?.Clone()).ToArray();
 
                 int[] outs = new int[node.Outputs.Count];
                 for (int o = 0; o < outs.Length; o++)
@@ -103,7 +104,9 @@ internal sealed class ExecutionPlan : IDisposable
                     var type = infer.OutputTypes[o];
                     var shape = infer.OutputShapes[o] ?? throw new ShapeException($"{node.Describe()} did not infer a shape for output {o}");
                     Tensor? constant = folded?[o];
-                    if (constant != null) plan._folded.Add(constant);
+                    // Borrowed values (a Constant node's tensor) stay the model's; everything else folded is the plan's.
+                    bool borrowed = allKnown && constant != null && !infer.OutputValueOwned[o];
+                    if (constant != null && !borrowed) plan._folded.Add(constant);
                     outs[o] = Define(node.Outputs[o], type, shape, constant);
                 }
                 if (folded != null) continue;

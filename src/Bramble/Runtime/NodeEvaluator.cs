@@ -28,7 +28,7 @@ internal static class NodeEvaluator
         for (int i = 0; i < outputs.Length; i++)
         {
             if (node.Outputs[i].Length == 0) continue;
-            if (infer.OutputValues[i] is { } known) outputs[i] = known.Clone();
+            if (infer.OutputValues[i] is { } known) outputs[i] = infer.OutputValueOwned[i] ? known : known.Clone();
             else allKnown = false;
         }
         if (allKnown) return outputs;

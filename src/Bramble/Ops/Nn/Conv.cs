@@ -17,8 +17,16 @@ public sealed class Conv(Node node) : Operator(node)
         NnChecks.RequireFloat(ctx, 1, "W");
         if (ctx.HasInput(2)) NnChecks.RequireFloat(ctx, 2, "B");
         _params = ConvGeometry.Resolve(Node, ctx.InputShape(0), ctx.InputShape(1), ctx.HasInput(2) ? ctx.InputShape(2) : null);
-        ctx.SetOutput(0, DataType.Float32, _params.OutputShape);
+        ctx.SetOutput(0, DataType.Float32, NnChecks.CheckedShape(Node, _params.OutputShape));
     }
+
+    private Kernels.Ops.FastConv? _fast;
+
+    /// <summary>Packs constant weights for the fast kernel unless the session asks for reference kernels.</summary>
+    public override void Prepare(PrepareContext ctx) =>
+        _fast = _params == null ? null : Kernels.Ops.FastConv.TryCreate(_params, ctx.ConstantInput(1), ctx.Options);
+
+    public override string KernelName => _fast?.Name ?? "reference";
 
     public override long CountMacs(InferContext ctx) =>
         ConvGeometry.Resolve(Node, ctx.InputShape(0), ctx.InputShape(1), ctx.HasInput(2) ? ctx.InputShape(2) : null).Macs;
@@ -32,6 +40,11 @@ public sealed class Conv(Node node) : Operator(node)
         // Shapes only change if the operator is reused without re-inference; resolve again then.
         if (p == null || p.Batch != x.Shape[0] || !SameSpatial(p.Window, x.Shape))
             p = ConvGeometry.Resolve(Node, x.Shape, w.Shape, b?.Shape);
+        else if (_fast != null)
+        {
+            _fast.Run(x, b, ctx.Output(0), ctx.Pool);
+            return;
+        }
         ConvReference.Run(p, x.AsReadOnlySpan<float>(), w.AsReadOnlySpan<float>(),
             b == null ? default : b.AsReadOnlySpan<float>(), ctx.Output(0).AsSpan<float>());
     }

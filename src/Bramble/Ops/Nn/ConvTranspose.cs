@@ -16,7 +16,7 @@ public sealed class ConvTranspose(Node node) : Operator(node)
         NnChecks.RequireFloat(ctx, 1, "W");
         if (ctx.HasInput(2)) NnChecks.RequireFloat(ctx, 2, "B");
         _params = Resolve(ctx);
-        ctx.SetOutput(0, DataType.Float32, _params.OutputShape);
+        ctx.SetOutput(0, DataType.Float32, NnChecks.CheckedShape(Node, _params.OutputShape));
     }
 
     private ConvTransposeParameters Resolve(InferContext ctx) =>

@@ -74,8 +74,11 @@ public static class ConvTransposeGeometry
             {
                 output = outputShape != null ? outputShape[outputShape.Length - r + i] : (long)input * s;
                 long total = full - output;
-                if (autoPad == "SAME_UPPER") { padBegin = total / 2; padEnd = total - total / 2; }
-                else { padBegin = total - total / 2; padEnd = total / 2; }
+                // Halves round toward −∞ (Python's //, as in ONNX's reference) so that a negative total (an
+                // output_shape larger than the natural size) leaves the extra rows at the end.
+                long half = (long)Math.Floor(total / 2.0);
+                if (autoPad == "SAME_UPPER") { padBegin = half; padEnd = total - half; }
+                else { padBegin = total - half; padEnd = half; }
             }
             else if (autoPad == "VALID")
             {

@@ -46,6 +46,14 @@ public sealed class Gemm(Node node) : Operator(node)
         ctx.SetOutput(0, DataType.Float32, [_params.M, _params.N]);
     }
 
+    private Kernels.Ops.FastGemm? _fast;
+
+    /// <summary>Packs a constant B for the fast kernel unless the session asks for reference kernels.</summary>
+    public override void Prepare(PrepareContext ctx) =>
+        _fast = _params == null ? null : Kernels.Ops.FastGemm.TryCreate(_params, ctx.ConstantInput(1), ctx.Options);
+
+    public override string KernelName => _fast?.Name ?? "reference";
+
     public override long CountMacs(InferContext ctx) =>
         Resolve(Node, ctx.InputShape(0), ctx.InputShape(1), ctx.HasInput(2) ? ctx.InputShape(2) : null).Macs;
 
@@ -55,6 +63,11 @@ public sealed class Gemm(Node node) : Operator(node)
         var b = ctx.Input(1);
         var c = ctx.OptionalInput(2);
         var p = _params ?? Resolve(Node, a.Shape, b.Shape, c?.Shape);
+        if (_fast != null && _params != null)
+        {
+            _fast.RunGemm(p, a, b, c, ctx.Output(0), ctx.Pool);
+            return;
+        }
         Run(p, a.AsReadOnlySpan<float>(), b.AsReadOnlySpan<float>(), c == null ? default : c.AsReadOnlySpan<float>(), ctx.Output(0).AsSpan<float>());
     }
 

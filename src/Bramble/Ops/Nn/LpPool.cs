@@ -13,7 +13,7 @@ public sealed class LpPool(Node node) : Operator(node)
         NnChecks.RequireFloat(ctx, 0, "X");
         _ = Power(Node);
         _params = PoolGeometry.Resolve(Node, ctx.InputShape(0), allowDilations: true);
-        ctx.SetOutput(0, DataType.Float32, _params.OutputShape);
+        ctx.SetOutput(0, DataType.Float32, NnChecks.CheckedShape(Node, _params.OutputShape));
     }
 
     /// <summary>The p attribute: an int since opset 2 (a float in opset 1); must be positive.</summary>

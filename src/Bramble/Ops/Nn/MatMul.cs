@@ -60,6 +60,14 @@ public sealed class MatMul(Node node) : Operator(node)
         ctx.SetOutput(0, DataType.Float32, _params.OutputShape);
     }
 
+    private Kernels.Ops.FastGemm? _fast;
+
+    /// <summary>Packs a constant B for the fast kernel unless the session asks for reference kernels.</summary>
+    public override void Prepare(PrepareContext ctx) =>
+        _fast = _params == null ? null : Kernels.Ops.FastGemm.TryCreateMatMul(_params, ctx.ConstantInput(1), ctx.Options);
+
+    public override string KernelName => _fast?.Name ?? "reference";
+
     public override long CountMacs(InferContext ctx) => Resolve(Node, ctx.InputShape(0), ctx.InputShape(1)).Macs;
 
     public override void Execute(ExecContext ctx)
@@ -67,6 +75,11 @@ public sealed class MatMul(Node node) : Operator(node)
         var a = ctx.Input(0);
         var b = ctx.Input(1);
         var p = _params ?? Resolve(Node, a.Shape, b.Shape);
+        if (_fast != null && _params != null)
+        {
+            _fast.RunMatMul(p, a, b, ctx.Output(0), ctx.Pool);
+            return;
+        }
         Run(p, a.AsReadOnlySpan<float>(), b.AsReadOnlySpan<float>(), ctx.Output(0).AsSpan<float>());
     }
 

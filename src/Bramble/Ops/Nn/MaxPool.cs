@@ -18,7 +18,7 @@ public sealed class MaxPool(Node node) : Operator(node)
         long order = Node.GetInt("storage_order", 0);
         if (order is not (0 or 1)) throw ctx.Error($"storage_order {order} must be 0 or 1");
         _params = PoolGeometry.Resolve(Node, ctx.InputShape(0), allowDilations: true);
-        ctx.SetOutput(0, type, _params.OutputShape);
+        ctx.SetOutput(0, type, NnChecks.CheckedShape(Node, _params.OutputShape));
         if (ctx.OutputCount > 1) ctx.SetOutput(1, DataType.Int64, _params.OutputShape);
     }
 

@@ -49,6 +49,21 @@ internal static class NnChecks
         return result;
     }
 
+    /// <summary>
+    /// Returns <paramref name="shape"/> after checking that its element count fits the int-indexed spans of
+    /// the kernels, so that absurd attributes or inputs fail with a message instead of a huge allocation.
+    /// </summary>
+    public static int[] CheckedShape(Node node, int[] shape)
+    {
+        long n = 1;
+        foreach (int d in shape)
+        {
+            n *= d;
+            if (n > int.MaxValue) throw Error(node, $"output shape {ShapeUtil.Format(shape)} has more than {int.MaxValue} elements");
+        }
+        return shape;
+    }
+
     public static long Product(ReadOnlySpan<int> dims)
     {
         long p = 1;

@@ -34,12 +34,17 @@ public sealed class Pad(Node node, long opset) : Operator(node)
         if (pads.Length != 2 * rank) throw ctx.Error($"pads has {pads.Length} values, expected {2 * rank} for input {ShapeUtil.Format(x)}");
 
         var output = new int[rank];
-        var source = new int[rank][];
         for (int d = 0; d < rank; d++)
         {
             long size = x[d] + pads[d] + pads[d + rank];
             if (size < 0 || size > int.MaxValue) throw ctx.Error($"pads [{string.Join(",", pads)}] give dimension {d} the invalid size {size}");
             output[d] = (int)size;
+        }
+        NnChecks.CheckedShape(Node, output);
+        var source = new int[rank][];
+        for (int d = 0; d < rank; d++)
+        {
+            int size = output[d];
             if (mode != "constant" && x[d] == 0 && size > 0)
                 throw ctx.Error($"mode '{mode}' cannot pad dimension {d} of size 0");
             source[d] = new int[size];

@@ -52,6 +52,7 @@ public static class ResizeGeometry
     public static ResizeParameters Build(Node node, ResizeSettings s, int[] input, int[] output, double[] scales, double[]? roi)
     {
         int rank = input.Length;
+        NnChecks.CheckedShape(node, output);
         if (roi != null && roi.Length != 2 * rank && s.CoordinateMode == "tf_crop_and_resize")
             throw NnChecks.Error(node, $"roi has {roi.Length} values, expected {2 * rank} (starts then ends)");
         var p = new ResizeParameters
@@ -89,19 +90,27 @@ public static class ResizeGeometry
         return p;
     }
 
-    /// <summary>The input coordinate of output index <paramref name="o"/> (ONNX coordinate_transformation_mode).</summary>
-    public static double Transform(string mode, int o, double scale, int inLen, int outLen, double roiStart, double roiEnd) => mode switch
+    /// <summary>
+    /// The input coordinate of output index <paramref name="o"/> (ONNX coordinate_transformation_mode). As in
+    /// ONNX's reference and ONNX Runtime, the resized length is in·scale before flooring, so align_corners with a
+    /// scale that does not give a whole size differs from (in−1)/(out−1).
+    /// </summary>
+    public static double Transform(string mode, int o, double scale, int inLen, int outLen, double roiStart, double roiEnd)
     {
-        "half_pixel" => (o + 0.5) / scale - 0.5,
-        "pytorch_half_pixel" => outLen > 1 ? (o + 0.5) / scale - 0.5 : 0,
-        "align_corners" => outLen == 1 ? 0 : o * (double)(inLen - 1) / (outLen - 1),
-        "asymmetric" => o / scale,
-        "tf_half_pixel_for_nn" => (o + 0.5) / scale,
-        "tf_crop_and_resize" => outLen > 1
-            ? roiStart * (inLen - 1) + o * (roiEnd - roiStart) * (inLen - 1) / (outLen - 1)
-            : 0.5 * (roiStart + roiEnd) * (inLen - 1),
-        _ => throw new UnsupportedOperatorException($"coordinate_transformation_mode '{mode}' is not supported"),
-    };
+        double resized = inLen * scale;
+        return mode switch
+        {
+            "half_pixel" => (o + 0.5) / scale - 0.5,
+            "pytorch_half_pixel" => resized > 1 ? (o + 0.5) / scale - 0.5 : 0,
+            "align_corners" => resized == 1 ? 0 : o * (double)(inLen - 1) / (resized - 1),
+            "asymmetric" => o / scale,
+            "tf_half_pixel_for_nn" => (o + 0.5) / scale,
+            "tf_crop_and_resize" => resized > 1
+                ? roiStart * (inLen - 1) + o * (roiEnd - roiStart) * (inLen - 1) / (resized - 1)
+                : 0.5 * (roiStart + roiEnd) * (inLen - 1),
+            _ => throw new UnsupportedOperatorException($"coordinate_transformation_mode '{mode}' is not supported"),
+        };
+    }
 
     private static void AddTaps(ResizeSettings s, double x, double scale, int inLen, List<int> index, List<double> weight)
     {

@@ -41,7 +41,8 @@ public sealed class Constant : Operator
         };
     }
 
-    public override void InferOutputs(InferContext ctx) => ctx.SetOutputValue(0, Value);
+    public override void InferOutputs(InferContext ctx) =>
+        ctx.SetOutputValue(0, Value, owned: !ReferenceEquals(Value, Node.Attributes.Values.First().Tensor));
 
     public override void Execute(ExecContext ctx) => ElementCopy.Whole(Value, ctx.Output(0));
 }

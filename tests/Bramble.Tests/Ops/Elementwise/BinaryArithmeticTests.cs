@@ -173,6 +173,16 @@ public class BinaryArithmeticTests
     }
 
     [Fact]
+    public void PReluOpset6AppliesA1DSlopeAlongChannels()
+    {
+        using var x = F([-1, -1, -1, -1, 2, 2], 1, 3, 2);
+        using var y = Run("PRelu", [x, F([0.1f, 0.2f, 0.3f], 3)], 6);
+        Close([-0.1f, -0.1f, -0.2f, -0.2f, 2, 2], y);
+        // From opset 7 the same slope broadcasts numpy-style against the last axis, which does not fit.
+        Assert.Throws<ShapeException>(() => Run("PRelu", [x, F([0.1f, 0.2f, 0.3f], 3)], 7));
+    }
+
+    [Fact]
     public void PReluSlopeMustNotGrowTheInput()
     {
         Assert.Throws<ShapeException>(() => Run("PRelu", [F([1, 2], 2), F([1, 2, 3, 4], 2, 2)]));

@@ -202,6 +202,29 @@ public class ActivationTests
     }
 
     [Fact]
+    public void GeluExactAndTanh()
+    {
+        // Φ(1) = 0.8413447460685429, Φ(-1) = 0.15865525393145707.
+        using var y = Run("Gelu", [D([1, -1, 0], 3)], 20);
+        var got = y.ToArray<double>();
+        Assert.Equal(0.8413447460685429, got[0], 14);
+        Assert.Equal(-0.15865525393145707, got[1], 14);
+        Assert.Equal(0, got[2]);
+        using var t = Run("Gelu", [F([1], 1)], 20, Bramble.Graph.Attribute.Of("approximate", "tanh"));
+        Close([(float)(0.5 * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * 1.044715)))], t);
+        Assert.Throws<ShapeException>(() => Run("Gelu", [F([1], 1)], 20, Bramble.Graph.Attribute.Of("approximate", "erf")));
+    }
+
+    [Fact]
+    public void Shrink()
+    {
+        using var y = Run("Shrink", F([-2, -0.5f, 0, 0.5f, 2], 5), A("lambd", 1f), A("bias", 0.5f));
+        Close([-1.5f, 0, 0, 0, 1.5f], y);
+        using var d = Run("Shrink", F([-1, 0.4f, 0.6f], 3));
+        Close([-1, 0, 0.6f], d);
+    }
+
+    [Fact]
     public void ClipOpset6UsesAttributes()
     {
         using var y = Run("Clip", [F([-5, 0, 5], 3)], 6, A("min", -1f), A("max", 2f));

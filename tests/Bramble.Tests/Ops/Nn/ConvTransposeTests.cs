@@ -92,6 +92,16 @@ public class ConvTransposeTests
     }
 
     [Fact]
+    public void LargerOutputShapeLeavesTheExtraAtTheEnd()
+    {
+        // Natural size 1·(2−1)+2 = 3; output_shape 4 gives total padding −1, which floors to begin 0, end −1.
+        using var x = T([1, 2], 1, 1, 2);
+        using var w = T([1, 10], 1, 1, 2);
+        using var y = Eval1(Node("ConvTranspose", 2, A("output_shape", new long[] { 4 })), x, w);
+        Close([1, 12, 20, 0], y);
+    }
+
+    [Fact]
     public void ChannelMismatchIsNamed()
     {
         var e = Assert.Throws<ShapeException>(() => Infer(Node("ConvTranspose", 2), 17, [1, 3, 3, 3], [2, 2, 3, 3]));

@@ -1,0 +1,266 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+using Bramble.Kernels.Gemm;
+using Bramble.Kernels.Threading;
+
+namespace Bramble.Kernels.Conv;
+
+/// <summary>
+/// Direct depthwise convolution (one filter per channel; any kernel size, stride, padding, dilation).
+/// Each channel is first copied into a zero-bordered plane, so every output pixel is "interior" and the
+/// loops need no bounds checks. Output rows run SIMD over width: stride 1 uses plain loads; stride 2
+/// loads two vectors and keeps the even lanes (SSE/AVX shuffle, NEON uzp1); other strides and the
+/// last few columns of a row are scalar. Channels are spread over the worker pool.
+/// Scalar equivalent: the tail loop in <see cref="Row"/>.
+/// </summary>
+public static unsafe class DepthwiseConv
+{
+    /// <summary>Runs over one image: input [C, H, W], weights [C, 1, kh, kw], output [C, OH, OW]; bias per channel via the epilogue (PerRow).</summary>
+    public static void Run(in ConvGeometry g, float* input, float* weights, float* output, in Epilogue epilogue, WorkerPool? pool, Isa maxIsa)
+    {
+        g.Validate();
+        if (!g.IsDepthwise) throw new ShapeException($"depthwise conv needs groups == in == out channels, got {g}");
+        var body = new Body { G = g, Input = input, Weights = weights, Output = output, Epilogue = epilogue, Isa = CpuFeatures.Effective(maxIsa) };
+        if (pool == null) for (int c = 0; c < g.InChannels; c++) body.Invoke(c);
+        else pool.For(g.InChannels, ref body);
+    }
+
+    // Extra zeroed floats after each padded row so stride-2 pair loads may read one vector past the last tap.
+    private const int Slack = 16;
+
+    private struct Body : IParallelBody
+    {
+        public ConvGeometry G;
+        public float* Input, Weights, Output;
+        public Epilogue Epilogue;
+        public Isa Isa;
+
+        public void Invoke(int c)
+        {
+            int oh = G.OutHeight, ow = G.OutWidth;
+            float* o = Output + (long)c * oh * ow;
+            int wp = G.InWidth + G.PadLeft + G.PadRight + Slack, hp = G.InHeight + G.PadTop + G.PadBottom;
+            // Borders stay zero between channels of the same geometry: only the image rows are copied.
+            long size = G.InWidth | ((long)G.InHeight << 32);
+            long pads = G.PadTop | ((long)G.PadLeft << 16) | ((long)G.PadBottom << 32) | ((long)G.PadRight << 48);
+            float* plane = PaddedPlane.Get((long)wp * hp, size, pads);
+            Pad(G, Input + (long)c * G.InHeight * G.InWidth, plane, wp);
+            float* w = Weights + c * G.KernelH * G.KernelW;
+            for (int oy = 0; oy < oh; oy++) Row(G, plane, wp, w, o + (long)oy * ow, oy, Isa);
+            Epilogue.Apply(o, oh * ow, 1, oh * ow, c, 0, Isa);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    private static void Pad(in ConvGeometry g, float* x, float* p, int wp)
+    {
+        int w = g.InWidth;
+        float* d = p + (long)g.PadTop * wp + g.PadLeft;
+        for (int y = 0; y < g.InHeight; y++, d += wp, x += w)
+        {
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; i + 8 <= w; i += 8) Vector256.Store(Vector256.Load(x + i), d + i);
+            for (; i + 4 <= w; i += 4) Vector128.Store(Vector128.Load(x + i), d + i);
+            for (; i < w; i++) d[i] = x[i];
+        }
+    }
+
+    /// <summary>One output row from the padded plane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    private static void Row(in ConvGeometry g, float* p, int wp, float* w, float* y, int oy, Isa isa)
+    {
+        int kh = g.KernelH, kw = g.KernelW, sw = g.StrideW, dw = g.DilationW, dh = g.DilationH, ow = g.OutWidth;
+        float* top = p + (long)oy * g.StrideH * wp;
+        int ox = 0;
+        if (sw == 1 && isa >= Isa.Vector256 && Vector256.IsHardwareAccelerated)
+        {
+            // Four independent accumulators: one chain of kh·kw dependent FMAs would be latency-bound.
+            // Overlapping sweep: the last block is shifted left to end at the row's end; outputs are
+            // recomputed, not accumulated, so writing a few twice is harmless and there is no ragged tail.
+            if (ow - ox >= 32) for (; ; ox = Math.Min(ox + 32, ow - 32))
+            {
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    float* s = top + (long)ky * dh * wp + ox;
+                    float* wr = w + ky * kw;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        var wv = Vector256.Create(wr[kx]);
+                        float* q = s + kx * dw;
+                        a0 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q), a0);
+                        a1 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 8), a1);
+                        a2 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 16), a2);
+                        a3 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 24), a3);
+                    }
+                }
+                a0.Store(y + ox); a1.Store(y + ox + 8); a2.Store(y + ox + 16); a3.Store(y + ox + 24);
+                if (ox + 32 >= ow) { ox = ow; break; }
+            }
+            for (; ox + 8 <= ow; ox += 8)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    float* s = top + (long)ky * dh * wp + ox;
+                    float* wr = w + ky * kw;
+                    for (int kx = 0; kx < kw; kx++)
+                        acc = Vector256.MultiplyAddEstimate(Vector256.Create(wr[kx]), Vector256.Load(s + kx * dw), acc);
+                }
+                acc.Store(y + ox);
+            }
+        }
+        else if (sw == 2 && isa >= Isa.Vector256 && Avx2.IsSupported)
+        {
+            // Overlapping sweep: the last block is shifted left to end at the row's end; outputs are
+            // recomputed, not accumulated, so writing a few twice is harmless and there is no ragged tail.
+            if (ow - ox >= 16) for (; ; ox = Math.Min(ox + 16, ow - 16))
+            {
+                Vector256<float> a0 = default, a1 = default;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    float* s = top + (long)ky * dh * wp + 2 * ox;
+                    float* wr = w + ky * kw;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        float* q = s + kx * dw;
+                        var wv = Vector256.Create(wr[kx]);
+                        var m0 = Avx.Shuffle(Vector256.Load(q), Vector256.Load(q + 8), 0b10_00_10_00);
+                        var m1 = Avx.Shuffle(Vector256.Load(q + 16), Vector256.Load(q + 24), 0b10_00_10_00);
+                        a0 = Vector256.MultiplyAddEstimate(wv, Avx2.Permute4x64(m0.AsDouble(), 0b11_01_10_00).AsSingle(), a0);
+                        a1 = Vector256.MultiplyAddEstimate(wv, Avx2.Permute4x64(m1.AsDouble(), 0b11_01_10_00).AsSingle(), a1);
+                    }
+                }
+                a0.Store(y + ox); a1.Store(y + ox + 8);
+                if (ox + 16 >= ow) { ox = ow; break; }
+            }
+            for (; ox + 8 <= ow; ox += 8)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    float* s = top + (long)ky * dh * wp + 2 * ox;
+                    float* wr = w + ky * kw;
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        float* q = s + kx * dw;
+                        // In-lane even picks give [0 2 8 10 | 4 6 12 14]; the 64-bit permute restores order.
+                        var mixed = Avx.Shuffle(Vector256.Load(q), Vector256.Load(q + 8), 0b10_00_10_00);
+                        var even = Avx2.Permute4x64(mixed.AsDouble(), 0b11_01_10_00).AsSingle();
+                        acc = Vector256.MultiplyAddEstimate(Vector256.Create(wr[kx]), even, acc);
+                    }
+                }
+                acc.Store(y + ox);
+            }
+        }
+        if (isa >= Isa.Vector128 && Vector128.IsHardwareAccelerated)
+        {
+            if (sw == 1)
+            {
+                // Overlapping sweep: the last block is shifted left to end at the row's end; outputs are
+                // recomputed, not accumulated, so writing a few twice is harmless and there is no ragged tail.
+                if (ow - ox >= 16) for (; ; ox = Math.Min(ox + 16, ow - 16))
+                {
+                    Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        float* s = top + (long)ky * dh * wp + ox;
+                        float* wr = w + ky * kw;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            var wv = Vector128.Create(wr[kx]);
+                            float* q = s + kx * dw;
+                            a0 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q), a0);
+                            a1 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 4), a1);
+                            a2 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 8), a2);
+                            a3 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 12), a3);
+                        }
+                    }
+                    a0.Store(y + ox); a1.Store(y + ox + 4); a2.Store(y + ox + 8); a3.Store(y + ox + 12);
+                    if (ox + 16 >= ow) { ox = ow; break; }
+                }
+                for (; ox + 4 <= ow; ox += 4)
+                {
+                    var acc = Vector128<float>.Zero;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        float* s = top + (long)ky * dh * wp + ox;
+                        float* wr = w + ky * kw;
+                        for (int kx = 0; kx < kw; kx++)
+                            acc = Vector128.MultiplyAddEstimate(Vector128.Create(wr[kx]), Vector128.Load(s + kx * dw), acc);
+                    }
+                    acc.Store(y + ox);
+                }
+            }
+            else if (sw == 2 && (Sse.IsSupported || AdvSimd.Arm64.IsSupported))
+            {
+                for (; ox + 4 <= ow; ox += 4)
+                {
+                    var acc = Vector128<float>.Zero;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        float* s = top + (long)ky * dh * wp + 2 * ox;
+                        float* wr = w + ky * kw;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            float* q = s + kx * dw;
+                            var v0 = Vector128.Load(q);
+                            var v1 = Vector128.Load(q + 4);
+                            var even = Sse.IsSupported ? Sse.Shuffle(v0, v1, 0b10_00_10_00) : AdvSimd.Arm64.UnzipEven(v0, v1);
+                            acc = Vector128.MultiplyAddEstimate(Vector128.Create(wr[kx]), even, acc);
+                        }
+                    }
+                    acc.Store(y + ox);
+                }
+            }
+        }
+        for (; ox < ow; ox++)
+        {
+            float s = 0;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                float* r = top + (long)ky * dh * wp + ox * sw;
+                for (int kx = 0; kx < kw; kx++) s += w[ky * kw + kx] * r[kx * dw];
+            }
+            y[ox] = s;
+        }
+    }
+
+    /// <summary>
+    /// Per-thread scratch for one padded channel; grows when a larger plane is needed, else reused.
+    /// Zeroed whenever the geometry changes, so its borders are zero for every channel after that.
+    /// </summary>
+    private sealed class PaddedPlane
+    {
+        [ThreadStatic] private static PaddedPlane? t_current;
+        private float* _data;
+        private long _capacity;
+        private long _size = -1, _pads = -1;
+
+        public static float* Get(long floats, long size, long pads)
+        {
+            var p = t_current ??= new PaddedPlane();
+            if (p._capacity < floats)
+            {
+                NativeMemory.AlignedFree(p._data);
+                p._data = null;
+                p._data = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+                p._capacity = floats;
+                p._size = -1;
+            }
+            if (p._size != size || p._pads != pads)
+            {
+                NativeMemory.Clear(p._data, (nuint)(floats * sizeof(float)));
+                p._size = size;
+                p._pads = pads;
+            }
+            return p._data;
+        }
+
+        ~PaddedPlane() => NativeMemory.AlignedFree(_data);
+    }
+}

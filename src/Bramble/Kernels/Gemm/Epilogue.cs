@@ -1,0 +1,114 @@
+namespace Bramble.Kernels.Gemm;
+
+/// <summary>Activation applied to a kernel's output while it is still in cache.</summary>
+public enum Activation
+{
+    None,
+    /// <summary>max(x, 0).</summary>
+    Relu,
+    /// <summary>x ≥ 0 ? x : alpha·x.</summary>
+    LeakyRelu,
+    /// <summary>min(max(x, min), max) with min = Alpha, max = Beta.</summary>
+    Clip,
+    /// <summary>1 / (1 + e^-x).</summary>
+    Sigmoid,
+    /// <summary>max(0, min(1, alpha·x + beta)) (ONNX defaults 0.2, 0.5).</summary>
+    HardSigmoid,
+    /// <summary>x · max(0, min(1, x/6 + 1/2)).</summary>
+    HardSwish,
+    /// <summary>x · sigmoid(x) (a.k.a. Swish).</summary>
+    SiLU,
+    /// <summary>x · tanh(softplus(x)).</summary>
+    Mish,
+}
+
+/// <summary>Whether a bias vector runs along the output's rows or columns.</summary>
+public enum BiasKind
+{
+    None,
+    /// <summary>One value per output row (conv: per output channel when rows are channels).</summary>
+    PerRow,
+    /// <summary>One value per output column (Gemm/MatMul: per output feature).</summary>
+    PerColumn,
+}
+
+/// <summary>
+/// What a kernel does to each output element after the multiply-accumulate: add a bias, then apply an
+/// activation. Fusing it saves a pass over memory. The bias pointer must stay valid during the call.
+/// </summary>
+public readonly unsafe struct Epilogue
+{
+    public Epilogue(Activation activation, float alpha = 0, float beta = 0, float* bias = null, BiasKind biasKind = BiasKind.None)
+    {
+        if (bias == null) biasKind = BiasKind.None;
+        else if (biasKind == BiasKind.None) throw new ArgumentException("a bias pointer needs a BiasKind", nameof(biasKind));
+        Activation = activation;
+        Alpha = activation == Activation.HardSigmoid && alpha == 0 && beta == 0 ? 0.2f : alpha;
+        Beta = activation == Activation.HardSigmoid && alpha == 0 && beta == 0 ? 0.5f : beta;
+        Bias = bias;
+        BiasKind = biasKind;
+    }
+
+    public Activation Activation { get; }
+
+    /// <summary>LeakyRelu's slope, Clip's minimum, HardSigmoid's alpha.</summary>
+    public float Alpha { get; }
+
+    /// <summary>Clip's maximum, HardSigmoid's beta.</summary>
+    public float Beta { get; }
+
+    public float* Bias { get; }
+    public BiasKind BiasKind { get; }
+
+    /// <summary>No bias, no activation.</summary>
+    public static Epilogue None => default;
+
+    public static Epilogue Relu(float* bias = null, BiasKind kind = BiasKind.None) => new(Activation.Relu, 0, 0, bias, kind);
+    public static Epilogue LeakyRelu(float alpha, float* bias = null, BiasKind kind = BiasKind.None) => new(Activation.LeakyRelu, alpha, 0, bias, kind);
+    public static Epilogue Clip(float min, float max, float* bias = null, BiasKind kind = BiasKind.None) => new(Activation.Clip, min, max, bias, kind);
+    public static Epilogue HardSigmoid(float alpha = 0.2f, float beta = 0.5f, float* bias = null, BiasKind kind = BiasKind.None) => new(Activation.HardSigmoid, alpha, beta, bias, kind);
+    public static Epilogue Of(Activation activation, float* bias = null, BiasKind kind = BiasKind.None) => new(activation, 0, 0, bias, kind);
+
+    /// <summary>True when applying it changes nothing.</summary>
+    public bool IsIdentity => Activation == Activation.None && BiasKind == BiasKind.None;
+
+    /// <summary>The same epilogue with its bias moved by <paramref name="offset"/> elements (per-group slices).</summary>
+    public Epilogue WithBiasOffset(int offset) =>
+        Bias == null ? this : new Epilogue(Activation, Alpha, Beta, Bias + offset, BiasKind);
+
+    /// <summary>The scalar definition every vector path must match.</summary>
+    public float ApplyScalar(float x)
+    {
+        switch (Activation)
+        {
+            case Activation.Relu: return x > 0 ? x : 0;
+            case Activation.LeakyRelu: return x >= 0 ? x : Alpha * x;
+            case Activation.Clip: return MathF.Min(MathF.Max(x, Alpha), Beta);
+            case Activation.Sigmoid: return 1f / (1f + MathF.Exp(-x));
+            case Activation.HardSigmoid: return MathF.Max(0, MathF.Min(1, Alpha * x + Beta));
+            case Activation.HardSwish: return x * MathF.Max(0, MathF.Min(1, x * (1f / 6) + 0.5f));
+            case Activation.SiLU: return x / (1f + MathF.Exp(-x));
+            case Activation.Mish:
+            {
+                // tanh(log(1+e)) = (e²+2e)/(e²+2e+2); past 20 mish(x) == x in float.
+                if (x > 20) return x;
+                float e = MathF.Exp(x), n = e * (e + 2);
+                return x * n / (n + 2);
+            }
+            default: return x;
+        }
+    }
+
+    /// <summary>Applies bias and activation to a rows×cols block at (row0, col0) of the whole output.</summary>
+    public void Apply(float* c, int ldc, int rows, int cols, int row0, int col0, Isa isa)
+    {
+        if (IsIdentity) return;
+        for (int r = 0; r < rows; r++)
+        {
+            float* row = c + (long)r * ldc;
+            float rowBias = BiasKind == BiasKind.PerRow ? Bias[row0 + r] : 0;
+            float* colBias = BiasKind == BiasKind.PerColumn ? Bias + col0 : null;
+            EpilogueVector.ApplyRow(this, row, cols, rowBias, colBias, isa);
+        }
+    }
+}

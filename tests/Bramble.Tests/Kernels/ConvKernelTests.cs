@@ -1,0 +1,125 @@
+using Bramble.Kernels;
+using Bramble.Kernels.Conv;
+using Bramble.Kernels.Gemm;
+using Bramble.Kernels.Threading;
+
+namespace Bramble.Tests.Kernels;
+
+public unsafe class ConvKernelTests
+{
+    public static TheoryData<Isa> Caps()
+    {
+        var data = new TheoryData<Isa>();
+        foreach (var isa in Enum.GetValues<Isa>()) if (isa <= CpuFeatures.Best) data.Add(isa);
+        return data;
+    }
+
+    /// <summary>The definition, straight from the formula, in double.</summary>
+    private static float[] Naive(in ConvGeometry g, int batch, float[] x, float[] w, float[]? bias, Epilogue act)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, icg = g.InChannelsPerGroup, ocg = g.OutChannelsPerGroup;
+        var y = new float[batch * g.OutChannels * oh * ow];
+        for (int b = 0; b < batch; b++)
+            for (int oc = 0; oc < g.OutChannels; oc++)
+            {
+                int grp = oc / ocg;
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        double s = bias?[oc] ?? 0;
+                        for (int ic = 0; ic < icg; ic++)
+                            for (int ky = 0; ky < g.KernelH; ky++)
+                                for (int kx = 0; kx < g.KernelW; kx++)
+                                {
+                                    int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                                    int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                                    if (iy < 0 || iy >= g.InHeight || ix < 0 || ix >= g.InWidth) continue;
+                                    int c = grp * icg + ic;
+                                    s += (double)x[((b * g.InChannels + c) * g.InHeight + iy) * g.InWidth + ix]
+                                         * w[((oc * icg + ic) * g.KernelH + ky) * g.KernelW + kx];
+                                }
+                        y[((b * g.OutChannels + oc) * oh + oy) * ow + ox] = act.ApplyScalar((float)s);
+                    }
+            }
+        return y;
+    }
+
+    private static void Check(in ConvGeometry g, int batch, Isa isa, WorkerPool? pool, Random rng, Activation activation, ConvAlgorithm? expect = null)
+    {
+        var x = SgemmTests.Random(rng, batch * g.InChannels * g.InHeight * g.InWidth);
+        var w = SgemmTests.Random(rng, g.OutChannels * g.KernelSize);
+        var bias = rng.Next(2) == 0 ? SgemmTests.Random(rng, g.OutChannels) : null;
+        var expected = Naive(g, batch, x, w, bias, new Epilogue(activation, 0.1f, 0.6f));
+        var y = new float[expected.Length];
+        fixed (float* px = x, pw = w, py = y, pb = bias)
+        {
+            using var kernel = Conv2dKernel.Create(g, pw, isa);
+            if (expect is { } a) Assert.Equal(a, kernel.Algorithm);
+            var e = new Epilogue(activation, 0.1f, 0.6f, pb, pb == null ? BiasKind.None : BiasKind.PerRow);
+            kernel.Run(px, py, batch, e, pool);
+            float tol = 3e-6f * (g.KernelSize + 8);
+            for (int i = 0; i < y.Length; i++)
+                if (!(MathF.Abs(y[i] - expected[i]) <= tol * MathF.Max(1, MathF.Abs(expected[i]))))
+                    Assert.Fail($"{kernel.Name} {g} batch {batch} {activation}: element {i} expected {expected[i]} got {y[i]}");
+        }
+    }
+
+    private static ConvGeometry RandomGeometry(Random rng, bool depthwise)
+    {
+        int groups = depthwise ? 0 : rng.Next(3) == 0 ? rng.Next(2, 4) : 1;
+        int icg = rng.Next(1, 7), ocg = rng.Next(1, 9);
+        if (depthwise) { groups = rng.Next(1, 12); icg = 1; ocg = 1; }
+        int kh = rng.Next(1, 6), kw = rng.Next(1, 6);
+        int dh = rng.Next(4) == 0 ? 2 : 1, dw = rng.Next(4) == 0 ? 2 : 1;
+        int sh = rng.Next(1, 4), sw = rng.Next(1, 4);
+        int pt = rng.Next(0, kh), pl = rng.Next(0, kw), pb = rng.Next(0, kh), pr = rng.Next(0, kw);
+        int h = Math.Max(rng.Next(1, 24), dh * (kh - 1) + 1 - pt - pb);
+        int w = Math.Max(rng.Next(1, 40), dw * (kw - 1) + 1 - pl - pr);
+        return new ConvGeometry(groups * icg, h, w, groups * ocg, kh, kw)
+        {
+            StrideH = sh, StrideW = sw, DilationH = dh, DilationW = dw,
+            PadTop = pt, PadLeft = pl, PadBottom = pb, PadRight = pr, Groups = groups,
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void RandomGeometriesMatchDirectConvolution(Isa isa)
+    {
+        var rng = new Random(42 + (int)isa);
+        using var pool = new WorkerPool(2);
+        for (int i = 0; i < 120; i++)
+        {
+            var g = RandomGeometry(rng, depthwise: i % 3 == 0);
+            Check(g, 1 + i % 2, isa, i % 2 == 0 ? pool : null, rng, (Activation)(i % 9));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void TypicalLayersMatchDirectConvolution(Isa isa)
+    {
+        var rng = new Random(5);
+        using var pool = new WorkerPool(2);
+        var g3 = new ConvGeometry(13, 19, 37, 21, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+        Check(g3, 1, isa, pool, rng, Activation.LeakyRelu, ConvAlgorithm.ImplicitGemm);
+        Check(g3 with { StrideH = 2, StrideW = 2 }, 1, isa, null, rng, Activation.Relu, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(37, 11, 29, 70, 1, 1), 2, isa, pool, rng, Activation.SiLU, ConvAlgorithm.Pointwise);
+        Check(new ConvGeometry(300, 4, 5, 7, 1, 1), 1, isa, pool, rng, Activation.None, ConvAlgorithm.Pointwise); // K > KC
+        Check(new ConvGeometry(8, 9, 10, 16, 1, 1) { StrideH = 2, StrideW = 2 }, 1, isa, null, rng, Activation.HardSwish, ConvAlgorithm.ImplicitGemm);
+        var dw = new ConvGeometry(19, 23, 45, 19, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 19 };
+        Check(dw, 1, isa, pool, rng, Activation.Clip, ConvAlgorithm.Depthwise);
+        Check(dw with { StrideH = 2, StrideW = 2 }, 2, isa, pool, rng, Activation.Relu, ConvAlgorithm.Depthwise);
+        Check(dw with { KernelH = 5, KernelW = 5, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 }, 1, isa, null, rng, Activation.Mish, ConvAlgorithm.Depthwise);
+        Check(new ConvGeometry(8, 10, 21, 16, 3, 3) { Groups = 8, PadLeft = 1, PadRight = 1 }, 1, isa, pool, rng, Activation.Sigmoid, ConvAlgorithm.ImplicitGemm); // depth multiplier 2
+    }
+
+    [Fact]
+    public void BadGeometryIsAOneLineShapeError()
+    {
+        var g = new ConvGeometry(6, 8, 8, 4, 3, 3) { Groups = 4 };
+        var e = Assert.Throws<ShapeException>(() => g.Validate());
+        Assert.DoesNotContain("\n", e.Message);
+        Assert.Throws<ShapeException>(() => new ConvGeometry(3, 2, 2, 4, 5, 5).Validate());
+    }
+}
