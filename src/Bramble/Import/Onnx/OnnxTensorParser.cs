@@ -148,7 +148,7 @@ internal sealed unsafe class OnnxTensorParser
             throw new UnsupportedOperatorException(
                 $"{_r.SourceName}: {what} has type {OnnxDataTypes.Name(t.DataType)}, which Bramble does not support");
         }
-        if (t.Segmented) throw _r.Invalid($"{what} is stored in segments, which Bramble does not support");
+        if (t.Segmented) throw _r.Invalid($"{what} has a segment field: segmented tensors (or a SequenceProto read as a tensor) are not supported");
         var type = (DataType)t.DataType;
         int[] shape = CheckedShape(t.Dims, what, out long count);
         // Tensor spans are int-indexed; Pi-class models are far below this.
