@@ -16,8 +16,6 @@ public static unsafe class ConvReport
         ("3x3 s1 16→32 @208² (yolo-tiny l2)", new ConvGeometry(16, 208, 208, 32, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 }),
         ("1x1 128→256 @28²", new ConvGeometry(128, 28, 28, 256, 1, 1)),
         ("dw3x3 s1 128 @56²", new ConvGeometry(128, 56, 56, 128, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 128 }),
-        ("dw3x3 s1 8 @56²", new ConvGeometry(8, 56, 56, 8, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 8 }),
-        ("dw3x3 s1 8 @56² nopad", new ConvGeometry(8, 56, 56, 8, 3, 3) { Groups = 8 }),
         ("dw3x3 s2 128 @56²", new ConvGeometry(128, 56, 56, 128, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 128 }),
     ];
 
