@@ -21,6 +21,7 @@ public static class Decomposer
         try
         {
             GraphValidator.ValidateAndSort(working.Graph);
+            ConstantsToInitializers(working.Graph);
             PassPipeline.Run(working, [new RemoveIdentities(), new FoldBatchNormalization()]);
             var shapes = ValueShapes(working, options.Session);
             var layers = LayerInfo.Find(working, shapes)
@@ -162,6 +163,20 @@ public static class Decomposer
                 _ = spectrum;
                 return PcaLayer.Build(graph, l, map);
             }
+        }
+    }
+
+    /// <summary>
+    /// Exporters such as paddle2onnx store weights as Constant nodes; layers are found by their constant
+    /// initializers, so those become initializers (copies: the input model keeps its own tensors).
+    /// </summary>
+    private static void ConstantsToInitializers(Bramble.Graph.Graph graph)
+    {
+        foreach (var node in graph.Nodes.Where(n => n.OpType == "Constant" && n.Domain.Length == 0 && n.Outputs.Count == 1).ToList())
+        {
+            if (node.GetTensor("value") is not { } value || graph.Initializers.ContainsKey(node.Outputs[0])) continue;
+            graph.Initializers[node.Outputs[0]] = value.Clone();
+            graph.Nodes.Remove(node);
         }
     }
 
