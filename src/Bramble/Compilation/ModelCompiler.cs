@@ -114,7 +114,7 @@ public static class ModelCompiler
         };
     }
 
-    private static void AppendBlob(string executable, Stream blob, long length)
+    internal static void AppendBlob(string executable, Stream blob, long length)
     {
         using var stream = new FileStream(executable, FileMode.Open, FileAccess.ReadWrite);
         long start = (stream.Length + 4095) / 4096 * 4096;

@@ -166,7 +166,7 @@ internal sealed class ModelSourceWriter
             b.AppendLine($"    private CompiledStep _s{s} = null!;");
         b.AppendLine();
         string defaultWeights = _options.Library
-            ? "WeightImage.FromResource(typeof(" + _typeName + ").Assembly, \"bramble.weights\", WeightSize)"
+            ? "WeightImage.FromResource(typeof(" + _typeName + ").Assembly, WeightFile, WeightSize)"
             : "WeightImage.ForExecutable(WeightFile, WeightSize)";
         b.AppendLine($"    /// <summary>Maps the weights {(_options.Library ? "embedded in this assembly" : "appended to this executable")} and prepares every step.</summary>");
         b.AppendLine($"    public {_typeName}() : this({defaultWeights}) {{ }}");

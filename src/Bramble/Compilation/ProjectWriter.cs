@@ -60,7 +60,7 @@ internal static class ProjectWriter
         lines.Add("  <ItemGroup>");
         lines.Add($"    <ProjectReference Include=\"{Xml(brambleProject)}\" />");
         if (options.Library)
-            lines.Add($"    <EmbeddedResource Include=\"{Xml(typeName)}.weights\" LogicalName=\"bramble.weights\" />");
+            lines.Add($"    <EmbeddedResource Include=\"{Xml(typeName)}.weights\" LogicalName=\"{Xml(typeName)}.weights\" />");
         else
             // For `dotnet run` during development; published executables carry the blob appended instead.
             lines.Add($"    <None Include=\"{Xml(typeName)}.weights\" CopyToOutputDirectory=\"PreserveNewest\" CopyToPublishDirectory=\"Never\" />");
