@@ -2,6 +2,7 @@ using Bramble.Compilation;
 using Bramble.Graph;
 using Bramble.Runtime;
 using Bramble.Tensors;
+using Bramble.Tests.Support;
 using Attribute = Bramble.Graph.Attribute;
 
 namespace Bramble.Tests.Compilation;

@@ -5,6 +5,7 @@ using Bramble.Import.Darknet;
 using Bramble.IO;
 using Bramble.Runtime;
 using Bramble.Tensors;
+using Bramble.Tests.Support;
 using Bramble.Tests.Import.Darknet;
 
 namespace Bramble.Tests.Compilation;
