@@ -9,6 +9,7 @@ internal static class DotnetPublisher
     /// <summary>Generous: a large model's ReadyToRun compile on a Raspberry Pi takes minutes.</summary>
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(60);
 
+    /// <summary>Full output, and the warnings of trimming/AOT analysis and of the generated code.</summary>
     public sealed record Result(string Output, IReadOnlyList<string> Warnings);
 
     public static Result Run(string projectDir, string verb, string outputDir, CompileOptions options)
@@ -52,7 +53,12 @@ internal static class DotnetPublisher
             string first = lines.FirstOrDefault(l => l.Contains(": error ", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "no output";
             throw new BrambleException($"dotnet {verb} of the generated project failed (exit {process.ExitCode}): {first}");
         }
-        var warnings = lines.Where(l => l.Contains(": warning ", StringComparison.Ordinal)).Distinct().ToList();
+        // What the generated project is answerable for: trim/AOT/single-file analysis (IL…) and its own code.
+        // Compiler warnings inside Bramble's sources are Bramble's and show up in its own build.
+        string full = Path.GetFullPath(projectDir);
+        var warnings = lines.Where(l => l.Contains(": warning ", StringComparison.Ordinal) &&
+                (l.Contains(": warning IL", StringComparison.Ordinal) || l.StartsWith(full, StringComparison.Ordinal)))
+            .Distinct().ToList();
         return new Result(text, warnings);
     }
 
