@@ -49,7 +49,7 @@ internal static class DotnetPublisher
         if (process.ExitCode != 0)
         {
             if (options.Backend == CompileBackend.NativeAot && MissingAotPack(text))
-                throw new BrambleException($"--aot native needs the Native AOT compiler pack (runtime.{options.RuntimeIdentifier}.Microsoft.DotNet.ILCompiler), which no configured package source provides: use --aot r2r, or add the pack to a package source");
+                throw new BrambleException($"--aot native needs the Native AOT packs for {options.RuntimeIdentifier} (Microsoft.NETCore.App.Runtime.NativeAOT.{options.RuntimeIdentifier}, runtime.{options.RuntimeIdentifier}.Microsoft.DotNet.ILCompiler), which no configured package source provides: use --aot r2r, or add them to a package source");
             string first = lines.FirstOrDefault(l => l.Contains(": error ", StringComparison.Ordinal)) ?? lines.LastOrDefault() ?? "no output";
             throw new BrambleException($"dotnet {verb} of the generated project failed (exit {process.ExitCode}): {first}");
         }
@@ -63,7 +63,7 @@ internal static class DotnetPublisher
     }
 
     private static bool MissingAotPack(string output) =>
-        output.Contains("ILCompiler", StringComparison.OrdinalIgnoreCase) &&
+        (output.Contains("ILCompiler", StringComparison.OrdinalIgnoreCase) || output.Contains("NativeAOT", StringComparison.OrdinalIgnoreCase)) &&
         (output.Contains("NU1101", StringComparison.Ordinal) || output.Contains("NU1102", StringComparison.Ordinal) ||
          output.Contains("Unable to find package", StringComparison.OrdinalIgnoreCase) || output.Contains("NETSDK1", StringComparison.Ordinal));
 }
