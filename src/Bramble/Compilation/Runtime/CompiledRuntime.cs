@@ -17,6 +17,8 @@ public sealed unsafe class CompiledRuntime : IDisposable
     private readonly NativeBuffer _arena;
     private readonly WeightImage _weights;
     private readonly HashSet<Tensor> _constants = new(ReferenceEqualityComparer.Instance);
+    // Operators built by Step: disposed with the runtime (they hold packed weights).
+    private readonly List<Operator> _operators = new();
 
     /// <param name="arenaBytes">Planned arena size (intermediates, workspaces and the graph inputs).</param>
     /// <param name="threads">Worker threads including the caller's.</param>
@@ -76,6 +78,7 @@ public sealed unsafe class CompiledRuntime : IDisposable
     public CompiledStep Step(Node node, long opset, Tensor?[] inputs, Tensor?[] outputs, long workspaceOffset, long workspaceBytes)
     {
         var op = OpRegistry.Create(node, opset);
+        _operators.Add(op);
         var types = new DataType[inputs.Length];
         var shapes = new int[]?[inputs.Length];
         var values = new Tensor?[inputs.Length];
@@ -120,6 +123,8 @@ public sealed unsafe class CompiledRuntime : IDisposable
 
     public void Dispose()
     {
+        foreach (var op in _operators) op.Dispose();
+        _operators.Clear();
         Pool.Dispose();
         _arena.Dispose();
         _weights.Dispose();
