@@ -22,7 +22,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else { console.error(`compare: unknown argument ${a}`); process.exit(2); }
 }
 
-const cliDll = path.join(root, 'src', 'Bramble.Cli', 'bin', 'Release', 'net10.0', 'bramble.dll');
+const cliDll = path.join(root, 'src', 'Bramble.Cli', 'bin', 'Release', 'net10.0', 'Bramble.Cli.dll');
 // Always build: an incremental build is quick, and a stale Release build would measure old code.
 execFileSync('dotnet', ['build', '-c', 'Release', path.join(root, 'src', 'Bramble.Cli'), '-v', 'q', '-nologo'], { stdio: 'inherit' });
 
