@@ -144,4 +144,17 @@ public class FastElementwiseTests
         var expected = Run(node, inputs, constants.ToDictionary(k => k.Key, k => k.Value.Clone()), true, CpuFeatures.Best, 1);
         AssertClose(expected, Run(node, inputs, constants, false, CpuFeatures.Best, 1), 0, $"Clip min={hasMin} max={hasMax}");
     }
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void GlobalAveragePoolMatchesReference(Isa isa)
+    {
+        var rng = new Random(23 + (int)isa);
+        foreach (var shape in new[] { new[] { 1, 3, 1, 1 }, [2, 5, 3, 7], [1, 17, 40, 41], [1, 64, 9], [2, 3, 4, 5, 6] })
+        {
+            using var x = RandomTensor(rng, shape);
+            var node = new Node("GlobalAveragePool", ["x"], ["y"], "gap");
+            var inputs = new Dictionary<string, Tensor> { ["x"] = x };
+            AssertClose(Run(node, inputs, [], true, isa, 1), Run(node, inputs, [], false, isa, 2), 1e-6f, $"GlobalAveragePool {ShapeUtil.Format(shape)}");
+        }
+    }
 }

@@ -30,6 +30,11 @@ public sealed class GlobalPool(Node node, GlobalPoolKind kind) : Operator(node)
         int planes = xt.Shape[0] * xt.Shape[1];
         int size = (int)NnChecks.Product(xt.Shape.AsSpan(2));
         float power = Kind == GlobalPoolKind.Lp ? LpPool.Power(Node) : 0;
+        if (Kind == GlobalPoolKind.Average && !ctx.Options.ReferenceKernels)
+        {
+            unsafe { Kernels.Elementwise.PlaneMeans.Run((float*)xt.Data, (float*)ctx.Output(0).Data, planes, size, ctx.Pool, ctx.Options.MaxIsa); }
+            return;
+        }
         Run(Kind, xt.AsReadOnlySpan<float>(), ctx.Output(0).AsSpan<float>(), planes, size, power);
     }
 
