@@ -14,6 +14,12 @@ public static class PassPipeline
             passes.Add(new RemoveIdentities());
             passes.Add(new FoldBatchNormalization());
         }
+        if (level >= OptimizationLevel.All)
+        {
+            passes.Add(new Fusion.FoldConvAffine());
+            passes.Add(new Fusion.FuseConvActivation());
+            passes.Add(new Fusion.FuseGemmActivation());
+        }
         return passes;
     }
 

@@ -42,6 +42,11 @@ public sealed class GlobalPool(Node node, GlobalPoolKind kind) : Operator(node)
             return;
         }
         float power = Kind == GlobalPoolKind.Lp ? LpPool.Power(Node) : 0;
+        if (Kind == GlobalPoolKind.Average && !ctx.Options.ReferenceKernels)
+        {
+            unsafe { Kernels.Elementwise.PlaneMeans.Run((float*)xt.Data, (float*)ctx.Output(0).Data, planes, size, ctx.Pool, ctx.Options.MaxIsa); }
+            return;
+        }
         Run(Kind, xt.AsReadOnlySpan<float>(), ctx.Output(0).AsSpan<float>(), planes, size, power);
     }
 
