@@ -1,3 +1,4 @@
+using Bramble.Tensors;
 using Bramble.Graph;
 using Bramble.Runtime;
 
@@ -24,14 +25,24 @@ public static class PassPipeline
     }
 
     /// <summary>Runs the passes; returns (pass name, rewrites) for each.</summary>
-    public static List<(string Pass, int Rewrites)> Run(Model model, IEnumerable<IGraphPass> passes)
+    public static List<(string Pass, int Rewrites)> Run(Model model, IEnumerable<IGraphPass> passes) =>
+        Run(model, passes, out _);
+
+    /// <summary>
+    /// Runs the passes and also returns every initializer tensor the model held at any point (before, between
+    /// and after the passes), so the owner can free those that a later pass dropped again.
+    /// </summary>
+    public static List<(string Pass, int Rewrites)> Run(Model model, IEnumerable<IGraphPass> passes, out IReadOnlyCollection<Tensor> seen)
     {
         var log = new List<(string, int)>();
+        var all = new HashSet<Tensor>(model.Graph.Initializers.Values, ReferenceEqualityComparer.Instance);
         foreach (var pass in passes)
         {
             log.Add((pass.Name, pass.Run(model)));
             GraphValidator.ValidateAndSort(model.Graph);
+            all.UnionWith(model.Graph.Initializers.Values);
         }
+        seen = all;
         return log;
     }
 }

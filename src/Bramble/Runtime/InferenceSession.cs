@@ -53,9 +53,8 @@ public sealed partial class InferenceSession : IDisposable
         }
         try
         {
-            var before = _model.Graph.Initializers.Values.ToList();
-            PassPipeline.Run(_model, PassPipeline.For(Options.Optimization));
-            _model.ReleaseDropped(before);
+            PassPipeline.Run(_model, PassPipeline.For(Options.Optimization), out var seen);
+            _model.ReleaseDropped(seen);
             foreach (var node in _model.Graph.Nodes) OpRegistry.Create(node, _model.OpsetFor(node.Domain)).Dispose();
             _inputs = _model.Graph.RealInputs.ToArray();
             foreach (var name in Options.InputShapes.Keys)
