@@ -40,6 +40,9 @@ public sealed unsafe class BinaryConvKernel
         BinaryActivation activation, int padValue, Isa maxIsa, bool gemmLayout)
     {
         g.Validate();
+        // Validate() alone lets a kernel extent exceed the padded input when truncating division rounds to one output.
+        if (g.DilationH * (g.KernelH - 1) + 1 > g.InHeight + g.PadTop + g.PadBottom || g.DilationW * (g.KernelW - 1) + 1 > g.InWidth + g.PadLeft + g.PadRight)
+            throw new ShapeException($"binary convolution: kernel extent exceeds the padded input in {g}");
         if (g.Groups != 1) throw new UnsupportedOperatorException($"binary convolution supports one group, not {g.Groups}");
         if (g.KernelH > 30 || g.KernelW > 30) throw new UnsupportedOperatorException($"binary convolution kernel {g.KernelH}x{g.KernelW} is larger than 30");
         if (padValue is < -1 or > 1) throw new UnsupportedOperatorException($"binary convolution pad value {padValue} must be -1, 0 or 1");
