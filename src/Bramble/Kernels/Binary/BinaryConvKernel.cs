@@ -201,6 +201,7 @@ public sealed unsafe class BinaryConvKernel
         var g = _g;
         int ow = g.OutWidth, k = _k;
         int* totals = stackalloc int[8];
+        var row = new OutputRow(this, output, oy);
         fixed (ulong* weights = _weights)
         fixed (int* offsets = _offsets)
         {
@@ -214,41 +215,68 @@ public sealed unsafe class BinaryConvKernel
                 int ox = 0;
                 for (; ox + 2 <= ow; ox += 2)
                 {
-                    new Span<int>(totals, 8).Clear();
+                    for (int q = 0; q < 8; q++) totals[q] = 0;
                     BinaryDot.Block2x4<T, L>(rowBase + ox * pixelStep, rowBase + (ox + 1) * pixelStep, w, k, r, totals);
                     for (int q = 0; q < 4; q++)
                     {
-                        Emit(output, m + q, oy, ox, totals[q]);
-                        Emit(output, m + q, oy, ox + 1, totals[4 + q]);
+                        row.Emit(m + q, ox, totals[q]);
+                        row.Emit(m + q, ox + 1, totals[4 + q]);
                     }
                 }
                 if (ox < ow)
                 {
-                    new Span<int>(totals, 4).Clear();
+                    for (int q = 0; q < 4; q++) totals[q] = 0;
                     BinaryDot.Block1x4<T, L>(rowBase + ox * pixelStep, w, k, r, totals);
-                    for (int q = 0; q < 4; q++) Emit(output, m + q, oy, ox, totals[q]);
+                    for (int q = 0; q < 4; q++) row.Emit(m + q, ox, totals[q]);
                 }
             }
             for (; m < m1; m++)
                 for (int ox = 0; ox < ow; ox++)
-                    Emit(output, m, oy, ox, BinaryDot.Block1x1<T, L>(rowBase + ox * pixelStep, weights + (long)m * k, r));
+                    row.Emit(m, ox, BinaryDot.Block1x1<T, L>(rowBase + ox * pixelStep, weights + (long)m * k, r));
         }
     }
 
-    /// <summary>Turns one popcount into the float output: dot, border correction, scale, bias, activation.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Emit(float* output, int m, int oy, int ox, int popcount)
+    /// <summary>
+    /// Writes one output row: popcount → dot (+ border correction) → α·dot + bias → activation. Everything
+    /// per row is hoisted here, so the per-output work is a multiply-add and a store.
+    /// </summary>
+    private readonly ref struct OutputRow
     {
-        int dot = _g.InChannels * _taps - 2 * popcount;
-        if (_padFactor != 0)
+        private readonly BinaryConvKernel _kernel;
+        private readonly float* _output;
+        private readonly int _n, _fullCols, _oy, _padFactor;
+        private readonly bool _rowInterior, _relu;
+        private readonly long _channelStride, _pixelStride;
+        private readonly float[] _alpha, _bias;
+
+        public OutputRow(BinaryConvKernel kernel, float* output, int oy)
         {
-            int rows = _rowMask[oy], cols = _colMask[ox];
-            if (rows != (1 << _g.KernelH) - 1 || cols != (1 << _g.KernelW) - 1)
-                dot += _padFactor * BorderSum(m, rows, cols);
+            var g = kernel._g;
+            _kernel = kernel;
+            _n = g.InChannels * kernel._taps;
+            _fullCols = (1 << g.KernelW) - 1;
+            _padFactor = kernel._padFactor;
+            // With pad value −1 the padded image already holds the right values: no border is special.
+            _rowInterior = kernel._rowMask[oy] == (1 << g.KernelH) - 1;
+            _relu = kernel._activation == BinaryActivation.Relu;
+            _channelStride = kernel._outChannelStride;
+            _pixelStride = kernel._outPixelStride;
+            _output = output + (long)oy * g.OutWidth * _pixelStride;
+            _alpha = kernel._alpha;
+            _bias = kernel._bias;
+            _oy = oy;
         }
-        float y = _alpha[m] * dot + _bias[m];
-        if (_activation == BinaryActivation.Relu && !(y > 0f)) y = 0f;
-        output[m * _outChannelStride + ((long)oy * _g.OutWidth + ox) * _outPixelStride] = y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Emit(int m, int ox, int popcount)
+        {
+            int dot = _n - 2 * popcount;
+            if (_padFactor != 0 && (!_rowInterior || _kernel._colMask[ox] != _fullCols))
+                dot += _padFactor * _kernel.BorderSum(m, _kernel._rowMask[_oy], _kernel._colMask[ox]);
+            float y = _alpha[m] * dot + _bias[m];
+            if (_relu && !(y > 0f)) y = 0f;
+            _output[m * _channelStride + ox * _pixelStride] = y;
+        }
     }
 
     /// <summary>Σ w over the taps of channel <paramref name="m"/> that fall in the padding.</summary>

@@ -29,6 +29,7 @@ internal static unsafe class BinaryDot
         where T : struct where L : IPopLanes<T>
     {
         T a00 = L.Zero, a01 = L.Zero, a02 = L.Zero, a03 = L.Zero, a10 = L.Zero, a11 = L.Zero, a12 = L.Zero, a13 = L.Zero;
+        T lut = L.Table, nib = L.LowNibbles;
         int steps = 0, len = r.Length, vecEnd = len - len % L.Words;
         for (int s = 0; s < r.Count; s++)
         {
@@ -37,13 +38,13 @@ internal static unsafe class BinaryDot
             {
                 T v0 = L.Load(p0 + i), v1 = L.Load(p1 + i);
                 T u = L.Load(ws + i);
-                a00 = L.Add(a00, L.CountXor(v0, u)); a10 = L.Add(a10, L.CountXor(v1, u));
+                a00 = L.Add(a00, L.CountXor(v0, u, lut, nib)); a10 = L.Add(a10, L.CountXor(v1, u, lut, nib));
                 u = L.Load(ws + k + i);
-                a01 = L.Add(a01, L.CountXor(v0, u)); a11 = L.Add(a11, L.CountXor(v1, u));
+                a01 = L.Add(a01, L.CountXor(v0, u, lut, nib)); a11 = L.Add(a11, L.CountXor(v1, u, lut, nib));
                 u = L.Load(ws + 2 * k + i);
-                a02 = L.Add(a02, L.CountXor(v0, u)); a12 = L.Add(a12, L.CountXor(v1, u));
+                a02 = L.Add(a02, L.CountXor(v0, u, lut, nib)); a12 = L.Add(a12, L.CountXor(v1, u, lut, nib));
                 u = L.Load(ws + 3 * k + i);
-                a03 = L.Add(a03, L.CountXor(v0, u)); a13 = L.Add(a13, L.CountXor(v1, u));
+                a03 = L.Add(a03, L.CountXor(v0, u, lut, nib)); a13 = L.Add(a13, L.CountXor(v1, u, lut, nib));
                 if (++steps == L.MaxSteps)
                 {
                     totals[0] += L.Sum(a00); totals[1] += L.Sum(a01); totals[2] += L.Sum(a02); totals[3] += L.Sum(a03);
@@ -73,6 +74,7 @@ internal static unsafe class BinaryDot
         where T : struct where L : IPopLanes<T>
     {
         T a0 = L.Zero, a1 = L.Zero, a2 = L.Zero, a3 = L.Zero;
+        T lut = L.Table, nib = L.LowNibbles;
         int steps = 0, len = r.Length, vecEnd = len - len % L.Words;
         for (int s = 0; s < r.Count; s++)
         {
@@ -80,10 +82,10 @@ internal static unsafe class BinaryDot
             for (int i = 0; i < vecEnd; i += L.Words)
             {
                 T v0 = L.Load(p0 + i);
-                a0 = L.Add(a0, L.CountXor(v0, L.Load(ws + i)));
-                a1 = L.Add(a1, L.CountXor(v0, L.Load(ws + k + i)));
-                a2 = L.Add(a2, L.CountXor(v0, L.Load(ws + 2 * k + i)));
-                a3 = L.Add(a3, L.CountXor(v0, L.Load(ws + 3 * k + i)));
+                a0 = L.Add(a0, L.CountXor(v0, L.Load(ws + i), lut, nib));
+                a1 = L.Add(a1, L.CountXor(v0, L.Load(ws + k + i), lut, nib));
+                a2 = L.Add(a2, L.CountXor(v0, L.Load(ws + 2 * k + i), lut, nib));
+                a3 = L.Add(a3, L.CountXor(v0, L.Load(ws + 3 * k + i), lut, nib));
                 if (++steps == L.MaxSteps)
                 {
                     totals[0] += L.Sum(a0); totals[1] += L.Sum(a1); totals[2] += L.Sum(a2); totals[3] += L.Sum(a3);
@@ -103,13 +105,14 @@ internal static unsafe class BinaryDot
         where T : struct where L : IPopLanes<T>
     {
         T a = L.Zero;
+        T lut = L.Table, nib = L.LowNibbles;
         int total = 0, steps = 0, len = r.Length, vecEnd = len - len % L.Words;
         for (int s = 0; s < r.Count; s++)
         {
             ulong* p0 = x0 + r.Offsets[s], ws = w + s * len;
             for (int i = 0; i < vecEnd; i += L.Words)
             {
-                a = L.Add(a, L.CountXor(L.Load(p0 + i), L.Load(ws + i)));
+                a = L.Add(a, L.CountXor(L.Load(p0 + i), L.Load(ws + i), lut, nib));
                 if (++steps == L.MaxSteps)
                 {
                     total += L.Sum(a);

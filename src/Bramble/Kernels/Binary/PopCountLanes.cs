@@ -24,8 +24,18 @@ internal unsafe interface IPopLanes<T> where T : struct
 
     static abstract T Load(ulong* p);
 
-    /// <summary>Per-lane bit counts of a XOR b, in whatever narrow form <see cref="Add"/> and <see cref="Sum"/> take.</summary>
-    static abstract T CountXor(T a, T b);
+    /// <summary>The nibble lookup table (bit counts of 0..15 in every 16-byte lane), for paths that use one.</summary>
+    static abstract T Table { get; }
+
+    /// <summary>0x0F in every byte.</summary>
+    static abstract T LowNibbles { get; }
+
+    /// <summary>
+    /// Per-lane bit counts of a XOR b, in whatever narrow form <see cref="Add"/> and <see cref="Sum"/> take.
+    /// <paramref name="table"/> and <paramref name="nibbles"/> are <see cref="Table"/> and <see cref="LowNibbles"/>,
+    /// passed in so that loops keep them in registers instead of reloading them per call.
+    /// </summary>
+    static abstract T CountXor(T a, T b, T table, T nibbles);
 
     static abstract T Add(T a, T b);
 
@@ -40,7 +50,9 @@ internal readonly unsafe struct ScalarLanes : IPopLanes<ulong>
     public static int MaxSteps => int.MaxValue / 64;
     public static ulong Zero => 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong Load(ulong* p) => *p;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong CountXor(ulong a, ulong b) => (ulong)BitOperations.PopCount(a ^ b);
+    public static ulong Table => 0;
+    public static ulong LowNibbles => 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong CountXor(ulong a, ulong b, ulong table, ulong nibbles) => (ulong)BitOperations.PopCount(a ^ b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong Add(ulong a, ulong b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Sum(ulong acc) => (int)acc;
 }
@@ -55,14 +67,15 @@ internal readonly unsafe struct Lanes128 : IPopLanes<Vector128<byte>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<byte> Load(ulong* p) => Vector128.Load((byte*)p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<byte> CountXor(Vector128<byte> a, Vector128<byte> b)
+    public static Vector128<byte> CountXor(Vector128<byte> a, Vector128<byte> b, Vector128<byte> table, Vector128<byte> nibbles)
     {
         var v = a ^ b;
         if (AdvSimd.IsSupported) return AdvSimd.PopCount(v);
-        var lut = Vector128.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-        var nibble = Vector128.Create((byte)0x0F);
-        return Ssse3.Shuffle(lut, v & nibble) + Ssse3.Shuffle(lut, Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+        return Ssse3.Shuffle(table, v & nibbles) + Ssse3.Shuffle(table, Vector128.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibbles);
     }
+
+    public static Vector128<byte> Table => Vector128.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    public static Vector128<byte> LowNibbles => Vector128.Create((byte)0x0F);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<byte> Add(Vector128<byte> a, Vector128<byte> b) => a + b;
 
@@ -85,13 +98,14 @@ internal readonly unsafe struct Lanes256 : IPopLanes<Vector256<byte>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<byte> Load(ulong* p) => Vector256.Load((byte*)p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> CountXor(Vector256<byte> a, Vector256<byte> b)
+    public static Vector256<byte> CountXor(Vector256<byte> a, Vector256<byte> b, Vector256<byte> table, Vector256<byte> nibbles)
     {
         var v = a ^ b;
-        var lut = Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-        var nibble = Vector256.Create((byte)0x0F);
-        return Avx2.Shuffle(lut, v & nibble) + Avx2.Shuffle(lut, Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+        return Avx2.Shuffle(table, v & nibbles) + Avx2.Shuffle(table, Avx2.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibbles);
     }
+
+    public static Vector256<byte> Table => Vector256.Create(Lanes128.Table);
+    public static Vector256<byte> LowNibbles => Vector256.Create((byte)0x0F);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<byte> Add(Vector256<byte> a, Vector256<byte> b) => a + b;
 
@@ -112,13 +126,14 @@ internal readonly unsafe struct Lanes512 : IPopLanes<Vector512<byte>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<byte> Load(ulong* p) => Vector512.Load((byte*)p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<byte> CountXor(Vector512<byte> a, Vector512<byte> b)
+    public static Vector512<byte> CountXor(Vector512<byte> a, Vector512<byte> b, Vector512<byte> table, Vector512<byte> nibbles)
     {
         var v = a ^ b;
-        var lut = Vector512.Create(Vector256.Create((byte)0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
-        var nibble = Vector512.Create((byte)0x0F);
-        return Avx512BW.Shuffle(lut, v & nibble) + Avx512BW.Shuffle(lut, Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+        return Avx512BW.Shuffle(table, v & nibbles) + Avx512BW.Shuffle(table, Avx512BW.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibbles);
     }
+
+    public static Vector512<byte> Table => Vector512.Create(Lanes128.Table);
+    public static Vector512<byte> LowNibbles => Vector512.Create((byte)0x0F);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<byte> Add(Vector512<byte> a, Vector512<byte> b) => a + b;
 
