@@ -69,10 +69,10 @@ internal sealed class BinaryPatterns(Bramble.Graph.Graph graph)
             consumed.Add(source);
             x = source.Inputs[0];
         }
-        else if (Is(source, "BatchNormalization") && SingleUse(x) && BatchNormThresholds(source!, rank, channels, thresholds, signs))
+        else if (Is(source, "BatchNormalization") && SingleUse(x) && BatchNormThresholds(source!, channels, thresholds, signs))
         {
-            consumed.Add(source);
-            x = source.Inputs[0];
+            consumed.Add(source!);
+            x = source!.Inputs[0];
         }
         return new ActivationBinarisation(x, thresholds, signs, scale, consumed);
     }
@@ -80,7 +80,7 @@ internal sealed class BinaryPatterns(Bramble.Graph.Graph graph)
     /// <summary>
     /// Sign(γ(x − μ)/√(σ²+ε) + β) ≥ 0 ⇔ x ≥ μ − β√(σ²+ε)/γ for γ &gt; 0 (≤ for γ &lt; 0; a constant for γ = 0).
     /// </summary>
-    private bool BatchNormThresholds(Node bn, int rank, int channels, float[] thresholds, float[] signs)
+    private bool BatchNormThresholds(Node bn, int channels, float[] thresholds, float[] signs)
     {
         if (bn.GetInt("training_mode", 0) != 0 || bn.Outputs.Skip(1).Any(o => o.Length > 0) || bn.Inputs.Count < 5) return false;
         var stats = bn.Inputs.Skip(1).Take(4).Select(n => GraphQueries.Constant(graph, n)).ToArray();
@@ -94,7 +94,6 @@ internal sealed class BinaryPatterns(Bramble.Graph.Graph graph)
             else thresholds[c] = (float)(mu[c] - b[c] * s / g[c]);
             signs[c] = g[c] < 0 ? -1f : 1f;
         }
-        _ = rank;
         return true;
     }
 
