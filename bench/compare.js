@@ -22,10 +22,9 @@ for (let i = 2; i < process.argv.length; i++) {
   else { console.error(`compare: unknown argument ${a}`); process.exit(2); }
 }
 
-const cliDll = path.join(root, 'src', 'Bramble.Cli', 'bin', 'Release', 'net10.0', 'bramble.dll');
-if (!fs.existsSync(cliDll)) {
-  execFileSync('dotnet', ['build', '-c', 'Release', path.join(root, 'src', 'Bramble.Cli'), '-v', 'q', '-nologo'], { stdio: 'inherit' });
-}
+const cliDll = path.join(root, 'src', 'Bramble.Cli', 'bin', 'Release', 'net10.0', 'Bramble.Cli.dll');
+// Always build: an incremental build is quick, and a stale Release build would measure old code.
+execFileSync('dotnet', ['build', '-c', 'Release', path.join(root, 'src', 'Bramble.Cli'), '-v', 'q', '-nologo'], { stdio: 'inherit' });
 
 const median = xs => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
@@ -38,7 +37,9 @@ function runOrt(model, inputs, threads) {
 function runBramble(model, inputs, threads) {
   const a = [cliDll, 'bench', model, '--threads', String(threads), '--iterations', String(args.iterations), '--json'];
   for (const [name, shape] of Object.entries(inputs)) a.push('--shape', `${name}=${shape.join('x')}`);
-  return JSON.parse(execFileSync('dotnet', a, { encoding: 'utf8' }).trim().split('\n').pop());
+  // `bramble bench --json` prints one indented object: parse all of stdout, then map its names onto ORT's.
+  const r = JSON.parse(execFileSync('dotnet', a, { encoding: 'utf8' }).trim());
+  return { ...r, median_ms: r.median_ms ?? r.latency_median_ms, peak_rss_bytes: r.peak_rss_bytes ?? r.peak_resident_bytes };
 }
 
 const suite = JSON.parse(fs.readFileSync(path.join(__dirname, 'suite.json'), 'utf8')).models

@@ -5,6 +5,9 @@ set -euo pipefail
 out="${1:?usage: render-text.sh OUT_DIR [COUNT]}"
 count="${2:-12}"
 mkdir -p "$out"
+# Debian's ImageMagick; a different `convert` may come first on PATH.
+convert_bin=convert
+[[ -x /usr/bin/convert ]] && convert_bin=/usr/bin/convert
 fonts=(/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf
        /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf)
 lines=("Invoice No. 20931  Total: 148.50 EUR" "The quick brown fox jumps over the lazy dog" "Raspberry Pi 4 Model B - 4GB RAM"
@@ -15,7 +18,7 @@ for ((i = 0; i < count; i++)); do
     font="${fonts[$((i % ${#fonts[@]}))]}"
     a="${lines[$((i % ${#lines[@]}))]}"; b="${lines[$(((i + 5) % ${#lines[@]}))]}"; c="${lines[$(((i + 7) % ${#lines[@]}))]}"
     bg=$(printf '#%02x%02x%02x' $((200 + i * 4 % 56)) $((210 + i * 3 % 46)) $((190 + i * 7 % 66)))
-    convert -size 640x640 "xc:$bg" -font "$font" -fill '#101010' \
+    "$convert_bin" -size 640x640 "xc:$bg" -font "$font" -fill '#101010' \
         -pointsize $((26 + i % 4 * 4)) -annotate +$((20 + i * 7 % 40))+$((90 + i * 11 % 60)) "$a" \
         -pointsize $((22 + i % 3 * 6)) -annotate +$((30 + i * 5 % 50))+$((260 + i * 13 % 80)) "$b" \
         -pointsize $((30 + i % 5 * 3)) -annotate +$((15 + i * 3 % 30))+$((450 + i * 9 % 90)) "$c" \

@@ -15,6 +15,12 @@ public static class PassPipeline
             passes.Add(new Binary.BinarizeLayers());
             passes.Add(new FoldBatchNormalization());
         }
+        if (level >= OptimizationLevel.All)
+        {
+            passes.Add(new Fusion.FoldConvAffine());
+            passes.Add(new Fusion.FuseConvActivation());
+            passes.Add(new Fusion.FuseGemmActivation());
+        }
         return passes;
     }
 

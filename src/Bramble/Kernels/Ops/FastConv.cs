@@ -38,9 +38,12 @@ internal sealed unsafe class FastConv
         return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), p.Batch);
     }
 
-    public void Run(Tensor x, Tensor? bias, Tensor y, WorkerPool pool)
+    public void Run(Tensor x, Tensor? bias, Tensor y, WorkerPool pool) => Run(x, bias, y, pool, Activation.None, 0, 0);
+
+    /// <summary>Runs with a fused activation (FusedConv): bias and activation happen in the kernel's epilogue.</summary>
+    public void Run(Tensor x, Tensor? bias, Tensor y, WorkerPool pool, Activation activation, float alpha, float beta)
     {
-        var e = bias == null ? Epilogue.None : new Epilogue(Activation.None, 0, 0, (float*)bias.Data, BiasKind.PerRow);
+        var e = new Epilogue(activation, alpha, beta, bias == null ? null : (float*)bias.Data, bias == null ? BiasKind.None : BiasKind.PerRow);
         _kernel.Run((float*)x.Data, (float*)y.Data, _batch, e, pool);
     }
 }

@@ -31,16 +31,20 @@ internal sealed unsafe class FastGemm
         return new FastGemm(packed, options.MaxIsa);
     }
 
-    public void RunGemm(GemmParameters p, Tensor a, Tensor b, Tensor? c, Tensor y, WorkerPool pool)
+    public void RunGemm(GemmParameters p, Tensor a, Tensor b, Tensor? c, Tensor y, WorkerPool pool) =>
+        RunGemm(p, a, b, c, y, pool, Activation.None, 0, 0);
+
+    /// <summary>Gemm with a fused activation (FusedGemm) applied in the epilogue after bias.</summary>
+    public void RunGemm(GemmParameters p, Tensor a, Tensor b, Tensor? c, Tensor y, WorkerPool pool, Activation activation, float actAlpha, float actBeta)
     {
         float* pa = (float*)a.Data, pc = c == null ? null : (float*)c.Data, py = (float*)y.Data;
         int lda = p.TransA ? p.M : p.K;
-        var e = Epilogue.None;
+        var e = new Epilogue(activation, actAlpha, actBeta);
         float beta = 0;
         if (c != null && p.Beta != 0)
         {
-            if (p.Beta == 1 && p.CRows == 1 && p.CCols == p.N && p.N > 1) e = new Epilogue(Activation.None, 0, 0, pc, BiasKind.PerColumn);
-            else if (p.Beta == 1 && p.CCols == 1 && p.CRows == p.M && p.M > 1) e = new Epilogue(Activation.None, 0, 0, pc, BiasKind.PerRow);
+            if (p.Beta == 1 && p.CRows == 1 && p.CCols == p.N && p.N > 1) e = new Epilogue(activation, actAlpha, actBeta, pc, BiasKind.PerColumn);
+            else if (p.Beta == 1 && p.CCols == 1 && p.CRows == p.M && p.M > 1) e = new Epilogue(activation, actAlpha, actBeta, pc, BiasKind.PerRow);
             else
             {
                 for (int i = 0; i < p.M; i++)

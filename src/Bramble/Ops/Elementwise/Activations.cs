@@ -58,12 +58,23 @@ public readonly struct MishFn : IDoubleFn
     public double Apply(double x) => x * Math.Tanh(default(SoftplusFn).Apply(x));
 }
 
-public sealed class LeakyRelu(Node node) : FloatUnaryOperator<LeakyReluFn>(node, new(node.GetFloat("alpha", 0.01f)));
+public sealed class LeakyRelu(Node node) : FloatUnaryOperator<LeakyReluFn>(node, new(node.GetFloat("alpha", 0.01f)))
+{
+    private protected override bool TryFast(ExecContext ctx) =>
+        Kernels.Ops.FastElementwiseOps.TryActivation(ctx, Kernels.Gemm.Activation.LeakyRelu, Node.GetFloat("alpha", 0.01f));
+}
 
 public sealed class HardSigmoid(Node node)
-    : FloatUnaryOperator<HardSigmoidFn>(node, new(node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)));
+    : FloatUnaryOperator<HardSigmoidFn>(node, new(node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)))
+{
+    private protected override bool TryFast(ExecContext ctx) =>
+        Kernels.Ops.FastElementwiseOps.TryActivation(ctx, Kernels.Gemm.Activation.HardSigmoid, Node.GetFloat("alpha", 0.2f), Node.GetFloat("beta", 0.5f));
+}
 
-public sealed class HardSwish(Node node) : FloatUnaryOperator<HardSwishFn>(node, default);
+public sealed class HardSwish(Node node) : FloatUnaryOperator<HardSwishFn>(node, default)
+{
+    private protected override bool TryFast(ExecContext ctx) => Kernels.Ops.FastElementwiseOps.TryActivation(ctx, Kernels.Gemm.Activation.HardSwish);
+}
 
 public sealed class Elu(Node node) : FloatUnaryOperator<EluFn>(node, new(node.GetFloat("alpha", 1f)));
 

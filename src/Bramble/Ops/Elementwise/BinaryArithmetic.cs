@@ -75,8 +75,12 @@ public abstract class NumericBinaryOperator<TFn>(Node node, TFn fn) : Operator(n
         ctx.SetOutput(0, type, Broadcasting.InferShape(ctx, 0, 2));
     }
 
+    /// <summary>Vector fast path for float32 (Add/Sub/Mul/Div); false falls through to the reference.</summary>
+    private protected virtual bool TryFast(ExecContext ctx) => false;
+
     public override void Execute(ExecContext ctx)
     {
+        if (TryFast(ctx)) return;
         var kernel = new Kernel { A = ctx.Input(0), B = ctx.Input(1), Y = ctx.Output(0), Fn = fn };
         try
         {
@@ -100,16 +104,28 @@ public abstract class NumericBinaryOperator<TFn>(Node node, TFn fn) : Operator(n
 }
 
 /// <summary>ONNX Add (numpy broadcasting).</summary>
-public sealed class Add(Node node) : NumericBinaryOperator<AddFn>(node, default);
+public sealed class Add(Node node) : NumericBinaryOperator<AddFn>(node, default)
+{
+    private protected override bool TryFast(ExecContext ctx) => Kernels.Ops.FastElementwiseOps.TryBinary<Kernels.Elementwise.AddOp>(ctx);
+}
 
 /// <summary>ONNX Sub.</summary>
-public sealed class Sub(Node node) : NumericBinaryOperator<SubFn>(node, default);
+public sealed class Sub(Node node) : NumericBinaryOperator<SubFn>(node, default)
+{
+    private protected override bool TryFast(ExecContext ctx) => Kernels.Ops.FastElementwiseOps.TryBinary<Kernels.Elementwise.SubOp>(ctx);
+}
 
 /// <summary>ONNX Mul.</summary>
-public sealed class Mul(Node node) : NumericBinaryOperator<MulFn>(node, default);
+public sealed class Mul(Node node) : NumericBinaryOperator<MulFn>(node, default)
+{
+    private protected override bool TryFast(ExecContext ctx) => Kernels.Ops.FastElementwiseOps.TryBinary<Kernels.Elementwise.MulOp>(ctx);
+}
 
 /// <summary>ONNX Div; integer division truncates; integer division by zero is an error.</summary>
-public sealed class Div(Node node) : NumericBinaryOperator<DivFn>(node, default);
+public sealed class Div(Node node) : NumericBinaryOperator<DivFn>(node, default)
+{
+    private protected override bool TryFast(ExecContext ctx) => Kernels.Ops.FastElementwiseOps.TryBinary<Kernels.Elementwise.DivOp>(ctx);
+}
 
 /// <summary>ONNX Mod (opset 10+): fmod=0 is integer floor-mod, fmod=1 is C fmod; floats require fmod=1.</summary>
 public sealed class Mod(Node node) : NumericBinaryOperator<ModFn>(node, new ModFn(node.GetInt("fmod", 0) == 0))

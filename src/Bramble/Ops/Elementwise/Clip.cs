@@ -36,8 +36,15 @@ public sealed class Clip(Node node, long opset) : Operator(node)
         ctx.SetOutput(0, type, ctx.InputShape(0));
     }
 
-    public override void Execute(ExecContext ctx)
+    public override unsafe void Execute(ExecContext ctx)
     {
+        if (ctx.Input(0).Type == DataType.Float32 && !ctx.Options.ReferenceKernels)
+        {
+            // Absent bounds are infinite: x < -inf and x > +inf never hold, so x (and NaN) pass through.
+            float lo = BoundsAreInputs ? (ctx.OptionalInput(1) is { } min ? *(float*)min.Data : float.NegativeInfinity) : Node.GetFloat("min", float.MinValue);
+            float hi = BoundsAreInputs ? (ctx.OptionalInput(2) is { } max ? *(float*)max.Data : float.PositiveInfinity) : Node.GetFloat("max", float.MaxValue);
+            if (Kernels.Ops.FastElementwiseOps.TryActivation(ctx, Kernels.Gemm.Activation.Clip, lo, hi)) return;
+        }
         var kernel = new Kernel { Ctx = ctx, BoundsAreInputs = BoundsAreInputs, Node = Node };
         TypeDispatch.Numeric(ctx.Input(0).Type, ref kernel, Node);
     }

@@ -23,8 +23,12 @@ public abstract class FloatUnaryOperator<TFn>(Node node, TFn fn) : Operator(node
     public override void InferOutputs(InferContext ctx) =>
         ctx.SetOutput(0, TypeDispatch.Require(ctx, 0, TypeDispatch.IsFloat), ctx.InputShape(0));
 
+    /// <summary>Vector fast path for float32 (activations); false falls through to the double-precision reference.</summary>
+    private protected virtual bool TryFast(ExecContext ctx) => false;
+
     public override void Execute(ExecContext ctx)
     {
+        if (TryFast(ctx)) return;
         var x = ctx.Input(0);
         var y = ctx.Output(0);
         switch (x.Type)
@@ -87,4 +91,7 @@ public sealed class Tanh(Node node) : FloatUnaryOperator<TanhFn>(node, default);
 public sealed class Asinh(Node node) : FloatUnaryOperator<AsinhFn>(node, default);
 public sealed class Acosh(Node node) : FloatUnaryOperator<AcoshFn>(node, default);
 public sealed class Atanh(Node node) : FloatUnaryOperator<AtanhFn>(node, default);
-public sealed class Sigmoid(Node node) : FloatUnaryOperator<SigmoidFn>(node, default);
+public sealed class Sigmoid(Node node) : FloatUnaryOperator<SigmoidFn>(node, default)
+{
+    private protected override bool TryFast(ExecContext ctx) => Kernels.Ops.FastElementwiseOps.TryActivation(ctx, Kernels.Gemm.Activation.Sigmoid);
+}

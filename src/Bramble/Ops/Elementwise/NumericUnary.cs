@@ -43,8 +43,12 @@ public abstract class NumericUnaryOperator<TFn>(Node node, TFn fn) : Operator(no
     public override void InferOutputs(InferContext ctx) =>
         ctx.SetOutput(0, TypeDispatch.Require(ctx, 0, Supports), ctx.InputShape(0));
 
+    /// <summary>Vector fast path for float32 (Relu); false falls through to the reference.</summary>
+    private protected virtual bool TryFast(ExecContext ctx) => false;
+
     public override void Execute(ExecContext ctx)
     {
+        if (TryFast(ctx)) return;
         var kernel = new Kernel { X = ctx.Input(0), Y = ctx.Output(0), Fn = fn };
         TypeDispatch.Numeric(kernel.X.Type, ref kernel, Node);
     }

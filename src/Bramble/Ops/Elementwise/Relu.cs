@@ -13,5 +13,7 @@ public readonly struct ReluFn : INumericUnary
 /// <summary>ONNX Relu: y = max(x, 0), for floats and (opset 14+) signed integers.</summary>
 public sealed class Relu(Node node) : NumericUnaryOperator<ReluFn>(node, default)
 {
+    private protected override bool TryFast(ExecContext ctx) => Kernels.Ops.FastElementwiseOps.TryActivation(ctx, Kernels.Gemm.Activation.Relu);
+
     protected override bool Supports(DataType type) => TypeDispatch.IsSigned(type);
 }

@@ -24,6 +24,17 @@ public sealed class ConvTranspose(Node node) : Operator(node)
 
     public override long CountMacs(InferContext ctx) => Resolve(ctx).Macs;
 
+    private Kernels.Ops.FastConvTranspose? _fast;
+
+    /// <summary>Chooses the GEMM + col2im kernel unless the session asks for reference kernels.</summary>
+    public override void Prepare(PrepareContext ctx)
+    {
+        _fast = _params == null ? null : Kernels.Ops.FastConvTranspose.TryCreate(_params, ctx.Options);
+        if (_fast != null) ctx.RequestWorkspace(_fast.WorkspaceBytes);
+    }
+
+    public override string KernelName => _fast?.Name ?? "reference";
+
     public override void Execute(ExecContext ctx)
     {
         var x = ctx.Input(0);
@@ -32,6 +43,11 @@ public sealed class ConvTranspose(Node node) : Operator(node)
         var p = _params;
         if (p == null || p.Batch != x.Shape[0] || !Conv.SameSpatial(p.Window, x.Shape))
             p = ConvTransposeGeometry.Resolve(Node, x.Shape, w.Shape, b?.Shape);
+        else if (_fast != null && ctx.WorkspaceBytes >= _fast.WorkspaceBytes)
+        {
+            unsafe { _fast.Run(x, w, b, ctx.Output(0), ctx.WorkspaceData, ctx.Pool); }
+            return;
+        }
         ConvTransposeReference.Run(p, x.AsReadOnlySpan<float>(), w.AsReadOnlySpan<float>(),
             b == null ? default : b.AsReadOnlySpan<float>(), ctx.Output(0).AsSpan<float>());
     }

@@ -114,9 +114,22 @@ public sealed class Resize(Node node, long opset) : Operator(node)
         return full;
     }
 
+    private Kernels.Ops.FastResize? _fast;
+
+    /// <summary>Chooses the plane-wise kernel for the inferred tap tables unless the session asks for reference kernels.</summary>
+    public override void Prepare(PrepareContext ctx) =>
+        _fast = _params == null ? null : Kernels.Ops.FastResize.TryCreate(_params, ctx.Options);
+
+    public override string KernelName => _fast?.Name ?? "reference";
+
     public override void Execute(ExecContext ctx)
     {
         var p = _params ?? throw new InvalidOperationException($"{Node.Describe()}: executed before shape inference");
+        if (_fast != null && ShapeUtil.ElementCount(ctx.Input(0).Shape) == ShapeUtil.ElementCount(p.InputShape))
+        {
+            _fast.Run(ctx.Input(0), ctx.Output(0), ctx.Pool);
+            return;
+        }
         ResizeReference.Run(p, ctx.Input(0).AsReadOnlySpan<float>(), ctx.Output(0).AsSpan<float>());
     }
 }
