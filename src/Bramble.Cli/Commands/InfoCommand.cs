@@ -94,6 +94,7 @@ internal static class InfoCommand
                 parameters += value.Length;
                 weightBytes += value.ByteLength;
             }
+        if (session != null) BinaryLayersInfo.Print(console, session);
         console.WriteLine($"Nodes: {graph.Nodes.Count}   Parameters: {parameters:N0} ({Format.Count(parameters)})   Weights: {Format.Bytes(weightBytes)}");
         if (plan == null)
         {

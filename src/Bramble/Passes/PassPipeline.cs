@@ -13,6 +13,7 @@ public static class PassPipeline
         if (level >= OptimizationLevel.Basic)
         {
             passes.Add(new RemoveIdentities());
+            passes.Add(new Binary.BinarizeLayers());
             passes.Add(new FoldBatchNormalization());
         }
         if (level >= OptimizationLevel.All)

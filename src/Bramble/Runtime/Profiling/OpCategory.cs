@@ -33,6 +33,7 @@ public static class OpCategory
             case "Concat" or "Split" or "Slice" or "Transpose" or "Reshape" or "Gather" or "Pad" or "Expand" or "Tile": return "data movement";
             case "Softmax" or "LogSoftmax": return "softmax";
         }
+        if (node.Domain == "ai.bramble" && node.OpType is "BinaryConv" or "BinaryGemm" or "BinarizeActivation") return "binary";
         if (node.OpType.StartsWith("QLinear", StringComparison.Ordinal) || node.OpType.EndsWith("Integer", StringComparison.Ordinal)) return "int8";
         if (node.OpType.StartsWith("Reduce", StringComparison.Ordinal)) return "reduction";
         return Elementwise.Contains(node.OpType) ? "elementwise" : "other";

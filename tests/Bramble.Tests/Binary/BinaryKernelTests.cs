@@ -1,0 +1,170 @@
+using Bramble.Kernels;
+using Bramble.Kernels.Binary;
+using Bramble.Kernels.Conv;
+using Bramble.Kernels.Threading;
+using Bramble.Tensors;
+using Xunit;
+
+namespace Bramble.Tests.Binary;
+
+/// <summary>The fast binary kernels against the scalar references, bit for bit, on every popcount path this CPU has.</summary>
+public unsafe class BinaryKernelTests
+{
+    /// <summary>The ISA caps to test: every level up to the best, plus 512 only where AVX-512BW really runs.</summary>
+    public static TheoryData<Isa> Paths()
+    {
+        var data = new TheoryData<Isa> { Isa.Scalar };
+        if (Lanes128.IsSupported) data.Add(Isa.Vector128);
+        if (Lanes256.IsSupported) data.Add(Isa.Vector256);
+        if (Lanes512.IsSupported) data.Add(Isa.Vector512);
+        return data;
+    }
+
+    internal static ulong[] RandomBits(Random rng, int count, int channels)
+    {
+        // Random words with the unused high bits of each pixel's last word cleared, as packing leaves them.
+        int words = BitPacked.WordsFor(channels);
+        var bits = new ulong[count * words];
+        for (int i = 0; i < bits.Length; i++)
+        {
+            bits[i] = (ulong)rng.NextInt64() ^ ((ulong)rng.Next() << 63);
+            int used = channels - (i % words) * 64;
+            if (used < 64) bits[i] &= (1UL << used) - 1;
+        }
+        return bits;
+    }
+
+    internal static float[] RandomFloats(Random rng, int count, float lo, float hi)
+    {
+        var a = new float[count];
+        for (int i = 0; i < count; i++) a[i] = lo + (float)rng.NextDouble() * (hi - lo);
+        return a;
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ConvMatchesReferenceOnRandomShapes(Isa isa)
+    {
+        var rng = new Random(1234 + (int)isa);
+        int[] channelChoices = [1, 3, 63, 64, 65, 100, 128, 130, 200, 256];
+        using var pool = new WorkerPool(2);
+        for (int trial = 0; trial < 40; trial++)
+        {
+            int c = channelChoices[rng.Next(channelChoices.Length)];
+            int kh = rng.Next(1, 4) * 2 - 1, kw = rng.Next(4) == 0 ? 1 : kh;
+            var g = new ConvGeometry(c, rng.Next(kh, 12), rng.Next(kw, 12), rng.Next(1, 11), kh, kw)
+            {
+                StrideH = rng.Next(1, 3), StrideW = rng.Next(1, 3),
+                DilationH = rng.Next(4) == 0 ? 2 : 1, DilationW = rng.Next(4) == 0 ? 2 : 1,
+                PadTop = rng.Next(0, 3), PadLeft = rng.Next(0, 3), PadBottom = rng.Next(0, 3), PadRight = rng.Next(0, 3),
+            };
+            if (g.DilationH * (kh - 1) + 1 > g.InHeight + g.PadTop + g.PadBottom || g.DilationW * (kw - 1) + 1 > g.InWidth + g.PadLeft + g.PadRight) continue;
+            int batch = rng.Next(1, 3), padValue = rng.Next(-1, 2);
+            var activation = rng.Next(2) == 0 ? BinaryActivation.None : BinaryActivation.Relu;
+            var x = RandomBits(rng, batch * g.InHeight * g.InWidth, c);
+            var w = RandomBits(rng, g.OutChannels * kh * kw, c);
+            var alpha = RandomFloats(rng, g.OutChannels, 0.01f, 2f);
+            var bias = rng.Next(2) == 0 ? [] : RandomFloats(rng, g.OutChannels, -5f, 5f);
+            int outCount = batch * g.OutChannels * g.OutHeight * g.OutWidth;
+            var expected = new float[outCount];
+            BinaryConvReference.Run(g, x, w, alpha, bias, activation, padValue, batch, expected);
+
+            var actual = new float[outCount];
+            fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
+            {
+                var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, activation, padValue, isa);
+                Assert.Equal(isa, kernel.Isa);
+                var workspace = new ulong[kernel.WorkspaceBytes / 8 + 1];
+                fixed (ulong* ws = workspace) kernel.Run(xp, yp, batch, ws, trial % 2 == 0 ? pool : null);
+            }
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"trial {trial}: {g} pad {padValue} {activation} differs at {FirstDifference(expected, actual)}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void TheBenchmarkShapeMatchesReference(Isa isa)
+    {
+        // 256→256 channels 3×3 pad 1 on a 12×12 crop of the 56×56 benchmark: the 2×4 block path with all-vector runs.
+        var rng = new Random(7);
+        var g = new ConvGeometry(256, 12, 12, 256, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+        var x = RandomBits(rng, 144, 256);
+        var w = RandomBits(rng, 256 * 9, 256);
+        var alpha = RandomFloats(rng, 256, 0.5f, 1f);
+        var expected = new float[256 * 144];
+        var actual = new float[256 * 144];
+        BinaryConvReference.Run(g, x, w, alpha, [], BinaryActivation.None, 0, 1, expected);
+        fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
+        {
+            var kernel = BinaryConvKernel.Create(g, wp, alpha, [], BinaryActivation.None, 0, isa);
+            var ws = new ulong[kernel.WorkspaceBytes / 8];
+            fixed (ulong* wsp = ws) kernel.Run(xp, yp, 1, wsp, null);
+            Assert.Equal(256 * 9 * 4 * 8, kernel.PackedWeightBytes); // 32× smaller than 256·256·9 floats
+        }
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void GemmMatchesReference(Isa isa)
+    {
+        var rng = new Random(99);
+        foreach (int k in new[] { 1, 64, 65, 200, 256, 513, 1000 })
+        {
+            int n = rng.Next(1, 9), m = rng.Next(1, 23);
+            var x = RandomBits(rng, n, k);
+            var w = RandomBits(rng, m, k);
+            var alpha = RandomFloats(rng, m, 0.1f, 1f);
+            var bias = RandomFloats(rng, m, -3f, 3f);
+            var expected = new float[n * m];
+            var actual = new float[n * m];
+            BinaryConvReference.Gemm(n, k, m, x, w, alpha, bias, BinaryActivation.Relu, expected);
+            fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
+                BinaryConvKernel.CreateGemm(n, k, m, wp, alpha, bias, BinaryActivation.Relu, isa).Run(xp, yp, 1, null, null);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void BinarizeMatchesReferencePacking(Isa isa)
+    {
+        var rng = new Random(5);
+        using var pool = new WorkerPool(2);
+        foreach (int c in new[] { 1, 7, 64, 65, 130 })
+        {
+            int batch = 2, h = rng.Next(1, 6), wd = rng.Next(1, 9);
+            int[] shape = [batch, c, h, wd];
+            var x = RandomFloats(rng, batch * c * h * wd, -1f, 1f);
+            x[0] = 0f; // ties go to +1
+            var thresholds = RandomFloats(rng, c, -0.5f, 0.5f);
+            thresholds[0] = 0f;
+            var signs = new float[c];
+            for (int i = 0; i < c; i++) signs[i] = rng.Next(3) == 0 ? -1f : 1f;
+            int packedCount = batch * h * wd * BitPacked.WordsFor(c);
+            var expected = new ulong[packedCount];
+            var actual = new ulong[packedCount];
+            BitPacked.Pack(x, shape, thresholds, signs, expected);
+            fixed (float* xp = x) fixed (ulong* yp = actual)
+                new BinarizeKernel(c, thresholds, signs, isa).Run(xp, yp, batch, h * wd, pool);
+            Assert.Equal(expected, actual);
+            Assert.NotEqual(0UL, expected[0] & 1); // x = threshold = 0 packs as +1
+
+            var unpacked = new float[x.Length];
+            BitPacked.Unpack(expected, shape, unpacked);
+            for (int i = 0; i < x.Length; i++)
+            {
+                int ch = i / (h * wd) % c;
+                bool one = signs[ch] < 0 ? x[i] <= thresholds[ch] : x[i] >= thresholds[ch];
+                Assert.Equal(one ? 1f : -1f, unpacked[i]);
+            }
+        }
+    }
+
+    private static string FirstDifference(float[] a, float[] b)
+    {
+        for (int i = 0; i < a.Length; i++)
+            if (a[i] != b[i] && !(float.IsNaN(a[i]) && float.IsNaN(b[i]))) return $"{i}: {a[i]} vs {b[i]}";
+        return "none";
+    }
+}
