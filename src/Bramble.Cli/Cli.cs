@@ -22,6 +22,10 @@ public static class Cli
         RunCommand.Create,
         BenchCommand.Create,
         OpsCommand.Create,
+        DetectCommand.Create,
+        ExportCommand.Create,
+        ProfileCommand.Create,
+        DarknetWeightsCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>
