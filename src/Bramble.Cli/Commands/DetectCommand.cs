@@ -17,6 +17,9 @@ namespace Bramble.Cli.Commands;
 /// </summary>
 internal static class DetectCommand
 {
+    /// <summary>A table longer than this helps nobody (untrained weights yield thousands of boxes); --json has all.</summary>
+    private const int MaxTableRows = 50;
+
     public static Command Create(CliContext context)
     {
         var args = new SessionArgs();
@@ -138,9 +141,15 @@ internal static class DetectCommand
         if (r.Detections.Count > 0)
         {
             var table = new Table().AddColumns("class", "confidence", "x0", "y0", "x1", "y1");
-            foreach (var d in r.Detections)
+            int shown = Math.Min(r.Detections.Count, MaxTableRows);
+            for (int i = 0; i < shown; i++)
+            {
+                var d = r.Detections[i];
                 table.AddRow(InfoCommand.Cells(names[d.ClassId], Percent(d.Confidence), Px(d.X0), Px(d.Y0), Px(d.X1), Px(d.Y1)));
+            }
             console.Write(table);
+            if (shown < r.Detections.Count)
+                console.WriteLine($"  ... and {r.Detections.Count - shown} more (--json lists all; raise --thresh for fewer)");
         }
         else
         {
