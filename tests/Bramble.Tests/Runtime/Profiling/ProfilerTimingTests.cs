@@ -22,9 +22,10 @@ public class ProfilerTimingTests
         // ~60 MMAC per run: long enough that per-node timestamps are a small part of it.
         var r = ProfileChain(threads: 1, channels: 32, size: 48, layers: 4, iterations: 15);
         Assert.Equal(15, r.UnprofiledRunMilliseconds.Length);
-        // Against the profiled runs themselves: the nodes are all the work there is (the 10%).
-        double profiledRatio = r.NodeTotalMs / r.MedianRunMs;
-        Assert.InRange(profiledRatio, 0.90, 1.02);
+        // Against the profiled runs themselves, run by run (medians of skewed, noisy samples need not add up):
+        // the nodes are all the work there is, so their times cover the runs' time (the 10%).
+        double nodeTotal = r.Nodes.Sum(n => n.Milliseconds.Sum()), runTotal = r.RunMilliseconds.Sum();
+        Assert.InRange(nodeTotal / runTotal, 0.90, 1.0 + 1e-9);
         // Against interleaved unprofiled runs: the same bound widened for a shared, noisy machine; a profiler
         // that double-counted, missed nodes, or added real overhead would still fall outside.
         double plainRatio = r.NodeTotalMs / r.MedianUnprofiledMs;
