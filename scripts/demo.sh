@@ -35,9 +35,9 @@ echo "demo: numbers in Darknet's .weights layout, so the boxes and labels are me
 echo "demo: turns an image into boxes is the real one. Put trained yolov3-tiny.weights beside the cfg for real boxes."
 step darknet-weights "$YOLO_DIR/yolov3-tiny.cfg" -o "$YOLO_DIR/yolov3-tiny.weights" --seed 1
 # Random weights put almost every anchor above the usual 0.25, so a high threshold keeps the output short.
-step detect "$YOLO_DIR/yolov3-tiny.cfg" "$DOG" --thresh 0.95 --out "$YOLO_DIR/annotated"
+step detect "$YOLO_DIR/yolov3-tiny.cfg" "$DOG" --thresh 0.99 --out "$YOLO_DIR/annotated"
 step export "$YOLO_DIR/yolov3-tiny.cfg" -o "$YOLO_DIR/yolov3-tiny.onnx"
-step detect "$YOLO_DIR/yolov3-tiny.onnx" "$DOG" --thresh 0.95 --json > "$YOLO_DIR/detections.json"
+step detect "$YOLO_DIR/yolov3-tiny.onnx" "$DOG" --thresh 0.99 --json > "$YOLO_DIR/detections.json"
 echo "(JSON written to $YOLO_DIR/detections.json: $(grep -c '"label"' "$YOLO_DIR/detections.json") predictions)"
 step profile "$YOLO_DIR/yolov3-tiny.cfg" --iterations 5 --top 10 --trace "$YOLO_DIR/yolov3-tiny.trace.json"
 step bench "$YOLO_DIR/yolov3-tiny.cfg" --warmup 2 --iterations 10
