@@ -8,8 +8,8 @@
 # (written by `bramble darknet-weights`): the arithmetic is identical to a trained model's, the boxes are not.
 # Each configuration runs Darknet and Bramble as separate processes, alternating, so machine load hits both.
 # Darknet's threads are set with OMP_NUM_THREADS; whether its build uses OpenMP at all is printed.
-# Environment: DARKNET_ITERATIONS (default 3; yolov3 uses max(2, it/2)), BRAMBLE_ITERATIONS (default 10),
-# BENCH_DIR (work directory, default out/bench-darknet).
+# Environment: DARKNET_ITERATIONS (default 3; yolov3 uses max(1, it/2)), DARKNET_WARMUP (default 1),
+# BRAMBLE_ITERATIONS (default 10; yolov3 uses max(2, it/3)), BENCH_DIR (work directory, default out/bench-darknet).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 DARKNET_ITERATIONS="${DARKNET_ITERATIONS:-3}"
+DARKNET_WARMUP="${DARKNET_WARMUP:-1}"
 BRAMBLE_ITERATIONS="${BRAMBLE_ITERATIONS:-10}"
 WORK="${BENCH_DIR:-$ROOT/out/bench-darknet}"
 CFG_DIR=/usr/share/darknet/cfg
@@ -42,8 +43,9 @@ gcc -O2 -o "$WORK/darknet-bench" "$ROOT/bench/darknet/darknet-bench.c" -I"$LIB_D
     -L"$LIB_DIR" -Wl,-rpath,"$LIB_DIR" -ldarknet -lm
 dotnet build "$ROOT/src/Bramble.Cli/Bramble.Cli.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
 bramble() { dotnet "$ROOT/src/Bramble.Cli/bin/Release/net10.0/Bramble.Cli.dll" "$@"; }
-if nm -D "$LIB_DIR/libdarknet.so" | grep -q GOMP_parallel; then OMP="OpenMP build"; else OMP="no OpenMP in this build: Darknet runs one thread whatever OMP_NUM_THREADS says"; fi
-echo "compare: libdarknet: $OMP"
+if nm -D "$LIB_DIR/libdarknet.so" | grep -q GOMP_parallel; then OMP="OpenMP build"; else OMP="no OpenMP"; fi
+echo "compare: libdarknet: $OMP$([ "$OMP" = "no OpenMP" ] && echo ": Darknet computes on one thread whatever OMP_NUM_THREADS says; measured once per model")"
+echo "compare: load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall-clock latencies scale with it)"
 
 json() { "$PY" -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
 
@@ -56,12 +58,21 @@ for model in $MODELS; do
     weights="${cfg%.cfg}.weights"
     [ -s "$weights" ] || bramble darknet-weights "$cfg" -o "$weights" --seed 1
     dn_it="$DARKNET_ITERATIONS"
-    [ "$model" = "yolov3" ] && dn_it=$(( DARKNET_ITERATIONS / 2 > 2 ? DARKNET_ITERATIONS / 2 : 2 ))
+    br_it="$BRAMBLE_ITERATIONS"
+    if [ "$model" = "yolov3" ]; then
+        dn_it=$(( DARKNET_ITERATIONS / 2 > 1 ? DARKNET_ITERATIONS / 2 : 1 ))
+        br_it=$(( BRAMBLE_ITERATIONS / 3 > 2 ? BRAMBLE_ITERATIONS / 3 : 2 ))
+    fi
+    dn=""
     for t in $THREADS; do
-        echo "compare: $model threads=$t: darknet ($dn_it runs) ..."
-        dn=$(OMP_NUM_THREADS="$t" "$WORK/darknet-bench" "$cfg" "$weights" "$IMAGE" "$dn_it" 1 2>/dev/null)
-        echo "compare: $model threads=$t: bramble ($BRAMBLE_ITERATIONS runs) ..."
-        br=$(bramble bench "$cfg" --threads "$t" --warmup 2 --iterations "$BRAMBLE_ITERATIONS" --json)
+        # Without OpenMP every thread count is the same Darknet run: measure it once.
+        if [ -z "$dn" ] || [ "$OMP" = "OpenMP build" ]; then
+            echo "compare: $model threads=$t: darknet ($dn_it runs) ..."
+            dn=$(OMP_NUM_THREADS="$t" "$WORK/darknet-bench" "$cfg" "$weights" "$IMAGE" "$dn_it" "$DARKNET_WARMUP" 2>/dev/null)
+            echo "compare:   $dn"
+        fi
+        echo "compare: $model threads=$t: bramble ($br_it runs) ..."
+        br=$(bramble bench "$cfg" --threads "$t" --warmup 1 --iterations "$br_it" --json)
         ROWS+=("$model $t $(echo "$dn" | json latency_median_ms) $(echo "$br" | json latency_median_ms) $(echo "$dn" | json peak_resident_bytes) $(echo "$br" | json peak_resident_bytes)")
     done
 done
