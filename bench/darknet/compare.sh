@@ -47,7 +47,8 @@ if nm -D "$LIB_DIR/libdarknet.so" | grep -q GOMP_parallel; then OMP="OpenMP buil
 echo "compare: libdarknet: $OMP$([ "$OMP" = "no OpenMP" ] && echo ": Darknet computes on one thread whatever OMP_NUM_THREADS says; measured once per model")"
 echo "compare: load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (wall-clock latencies scale with it)"
 
-json() { "$PY" -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
+# A field of the JSON object in a command's output (Bramble's is indented; Darknet may print lines before it).
+json() { "$PY" -c "import json,sys; t=sys.stdin.read(); i=t.find('{\"') if t.lstrip().startswith('{\"') else t.find('\n{'); print(json.loads(t[max(i,0):])['$1'])"; }
 
 ROWS=()
 for model in $MODELS; do
