@@ -24,6 +24,10 @@ public static class Cli
         OpsCommand.Create,
         DecomposeCommand.Create,
         CompileCommand.Create,
+        DetectCommand.Create,
+        ExportCommand.Create,
+        ProfileCommand.Create,
+        DarknetWeightsCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>

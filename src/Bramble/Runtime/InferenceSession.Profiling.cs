@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Bramble.Kernels.Threading;
 using Bramble.Runtime.Profiling;
 using Bramble.Tensors;
 
@@ -6,10 +7,15 @@ namespace Bramble.Runtime;
 
 public sealed partial class InferenceSession
 {
+    /// <summary>Parallel parts kept per thread and run for the trace (yolov3 runs a few thousand).</summary>
+    private const int TracePartsPerThread = 1 << 15;
+
     /// <summary>
     /// Runs the model <paramref name="iterations"/> times after <paramref name="warmup"/> unrecorded runs and
-    /// reports per-node timings, MACs, bytes and the memory summary. Timing costs two timestamps per node, and
-    /// only in these runs: ordinary runs record nothing.
+    /// reports per-node timings, MACs, bytes, the memory summary and a trace (node spans on the calling thread,
+    /// each worker thread's parallel parts on its own track). Each profiled run is paired with an unprofiled
+    /// one, alternating, so the report can compare the two under the same machine load. Timing costs two
+    /// timestamps per node and per parallel part, and only in profiled runs: ordinary runs record nothing.
     /// </summary>
     public ProfileReport Profile(IReadOnlyDictionary<string, Tensor> inputs, int iterations = 10, int warmup = 1)
     {
@@ -23,16 +29,33 @@ public sealed partial class InferenceSession
         var nodeMs = new double[steps.Length][];
         for (int s = 0; s < steps.Length; s++) nodeMs[s] = new double[iterations];
         var runMs = new double[iterations];
+        var plainMs = new double[iterations];
         var spans = new List<TraceSpan>();
+        var trace = _pool.ThreadCount > 1 ? new WorkerTrace(_pool.ThreadCount, TracePartsPerThread) : null;
+        long droppedParts = 0;
         try
         {
             for (int i = 0; i < warmup; i++) state.Run(ordered);
             var times = new long[2 * steps.Length];
-            state.StepTimes = times;
             for (int it = 0; it < iterations; it++)
             {
-                long start = Stopwatch.GetTimestamp();
+                long plainStart = Stopwatch.GetTimestamp();
                 state.Run(ordered);
+                plainMs[it] = Stopwatch.GetElapsedTime(plainStart).TotalMilliseconds;
+
+                state.StepTimes = times;
+                trace?.Clear();
+                _pool.Trace = trace;
+                long start = Stopwatch.GetTimestamp();
+                try
+                {
+                    state.Run(ordered);
+                }
+                finally
+                {
+                    _pool.Trace = null;
+                    state.StepTimes = null;
+                }
                 long end = Stopwatch.GetTimestamp();
                 runMs[it] = Stopwatch.GetElapsedTime(start, end).TotalMilliseconds;
                 spans.Add(new TraceSpan("run", "session", 0, start, end, it));
@@ -42,11 +65,15 @@ public sealed partial class InferenceSession
                     nodeMs[s][it] = Stopwatch.GetElapsedTime(times[2 * s], times[2 * s + 1]).TotalMilliseconds;
                     spans.Add(new TraceSpan(steps[s].Op.Node.DisplayName, steps[s].Op.Node.OpType, 0, times[2 * s], times[2 * s + 1], it));
                 }
+                if (trace != null)
+                {
+                    AddPartSpans(trace, steps, times, it, spans);
+                    droppedParts += trace.Dropped;
+                }
             }
         }
         finally
         {
-            state.StepTimes = null;
             Return(entry, state);
         }
 
@@ -67,8 +94,28 @@ public sealed partial class InferenceSession
             ProcessMemory.PeakResidentBytes(), ProcessMemory.ManagedHeapBytes());
         return new ProfileReport
         {
-            Nodes = nodes, RunMilliseconds = runMs, Memory = memory, Spans = spans,
-            Threads = _pool.ThreadCount, Isa = Options.EffectiveIsa.ToString(),
+            Nodes = nodes, RunMilliseconds = runMs, UnprofiledRunMilliseconds = plainMs, Memory = memory, Spans = spans,
+            Threads = _pool.ThreadCount, Isa = Options.EffectiveIsa.ToString(), DroppedParts = droppedParts,
         };
+    }
+
+    /// <summary>
+    /// Turns the pool's recorded parts into trace spans named after the node running at the time (the step
+    /// whose [start, end] holds the part's start; steps run one after another).
+    /// </summary>
+    private static void AddPartSpans(WorkerTrace trace, ExecutionPlan.Step[] steps, long[] times, int run, List<TraceSpan> spans)
+    {
+        for (int thread = 0; thread < trace.Threads; thread++)
+        {
+            int s = 0;
+            for (int p = 0; p < trace.Count(thread); p++)
+            {
+                var (start, end) = trace.Part(thread, p);
+                // Parts of one thread are in time order, so the step index only moves forward.
+                while (s < steps.Length && (steps[s].Op.IsView || times[2 * s + 1] < start)) s++;
+                if (s == steps.Length) break;
+                spans.Add(new TraceSpan(steps[s].Op.Node.DisplayName, "part", thread, start, end, run));
+            }
+        }
     }
 }

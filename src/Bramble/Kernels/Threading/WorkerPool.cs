@@ -39,6 +39,7 @@ public sealed unsafe class WorkerPool : IDisposable
     private int _count;
     private int _participants;
     private Exception? _failure;
+    private WorkerTrace? _jobTrace;
 
     public WorkerPool(int threads)
     {
@@ -54,6 +55,12 @@ public sealed unsafe class WorkerPool : IDisposable
 
     /// <summary>Participants in a job: the caller plus the pool's threads.</summary>
     public int ThreadCount { get; }
+
+    /// <summary>
+    /// When set (by the profiler, between runs), every parallel part's start and end are recorded per thread.
+    /// Null, the default, costs one field read per job.
+    /// </summary>
+    public WorkerTrace? Trace { get; set; }
 
     /// <summary>Runs <paramref name="body"/> for every index in [0, count) and returns when all are done.</summary>
     public void For<TBody>(int count, ref TBody body) where TBody : struct, IParallelBody
@@ -76,6 +83,7 @@ public sealed unsafe class WorkerPool : IDisposable
             _count = count;
             _participants = participants;
             _failure = null;
+            _jobTrace = Trace;
             // Every worker acknowledges every job (idle ones with an empty range), so no worker can
             // still be reading this job's fields when the next job overwrites them.
             Volatile.Write(ref _remaining, _workers.Length);
@@ -113,7 +121,16 @@ public sealed unsafe class WorkerPool : IDisposable
         long count = _count;
         int start = (int)(participant * count / _participants);
         int end = (int)((participant + 1) * count / _participants);
-        if (start < end) run(body, start, end);
+        if (start >= end) return;
+        var trace = _jobTrace;
+        if (trace == null)
+        {
+            run(body, start, end);
+            return;
+        }
+        long t = Stopwatch.GetTimestamp();
+        run(body, start, end);
+        trace.Record(participant, t, Stopwatch.GetTimestamp());
     }
 
     private static class Trampoline<TBody> where TBody : struct, IParallelBody

@@ -22,14 +22,24 @@ public readonly record struct TraceSpan(string Name, string Category, int Thread
 public sealed class ProfileReport
 {
     public required IReadOnlyList<NodeProfile> Nodes { get; init; }
+    /// <summary>End-to-end time of each profiled run.</summary>
     public required double[] RunMilliseconds { get; init; }
+
+    /// <summary>End-to-end time of the unprofiled runs interleaved with the profiled ones (empty if none were made).</summary>
+    public double[] UnprofiledRunMilliseconds { get; init; } = [];
     public required MemorySummary Memory { get; init; }
     public required IReadOnlyList<TraceSpan> Spans { get; init; }
     public required int Threads { get; init; }
     public required string Isa { get; init; }
 
+    /// <summary>Parallel parts not traced because a thread's buffer was full (the trace is then incomplete).</summary>
+    public long DroppedParts { get; init; }
+
     /// <summary>Median end-to-end time of the profiled runs.</summary>
     public double MedianRunMs => Statistics.Median(RunMilliseconds);
+
+    /// <summary>Median end-to-end time without profiling (0 if not measured).</summary>
+    public double MedianUnprofiledMs => Statistics.Median(UnprofiledRunMilliseconds);
 
     /// <summary>Sum of the nodes' median times.</summary>
     public double NodeTotalMs => Nodes.Sum(n => n.MedianMs);

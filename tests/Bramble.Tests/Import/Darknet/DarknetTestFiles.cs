@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Bramble.Import.Darknet;
 
 namespace Bramble.Tests.Import.Darknet;
@@ -43,22 +42,11 @@ internal static class DarknetTestFiles
     public static void WriteWeights(string path, DarknetNetwork network, int seed, int major = 0, int minor = 2,
         long extraBytes = 0, long dropBytes = 0)
     {
-        using (var f = new FileStream(path, FileMode.Create, FileAccess.Write))
-        using (var w = new BinaryWriter(f))
+        DarknetWeightsWriter.Write(path, network, seed, major, minor, seen: major * 10 + minor >= 2 ? 123456 : 654321);
+        if (extraBytes > 0)
         {
-            w.Write(major);
-            w.Write(minor);
-            w.Write(0);
-            if (major * 10 + minor >= 2) w.Write(123456L); else w.Write(654321);
-            var rng = new Random(seed);
-            foreach (var layer in network.Layers)
-                foreach (var array in layer.WeightArrays)
-                {
-                    var values = new float[array.Count];
-                    DarknetWeights.FillSynthetic(array, values, rng);
-                    w.Write(MemoryMarshal.AsBytes(values.AsSpan()));
-                }
-            for (long i = 0; i < extraBytes; i++) w.Write((byte)0x5a);
+            using var f = new FileStream(path, FileMode.Append, FileAccess.Write);
+            for (long i = 0; i < extraBytes; i++) f.WriteByte(0x5a);
         }
         if (dropBytes > 0)
         {
