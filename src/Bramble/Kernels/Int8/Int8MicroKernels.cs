@@ -99,6 +99,12 @@ internal static unsafe class Int8MicroKernels
     private static Vector128<int> PairDot(Vector128<int> x, Vector128<int> w)
     {
         if (Sse2.IsSupported) return Sse2.MultiplyAddAdjacent(x.AsInt16(), w.AsInt16());
+        return PairDotPortable(x, w);
+    }
+
+    /// <summary>pmaddwd without x86: sign-extended even and odd int16 halves multiplied in int32 (the NEON path).</summary>
+    internal static Vector128<int> PairDotPortable(Vector128<int> x, Vector128<int> w)
+    {
         var xl = Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(x, 16), 16);
         var wl = Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(w, 16), 16);
         return xl * wl + Vector128.ShiftRightArithmetic(x, 16) * Vector128.ShiftRightArithmetic(w, 16);
