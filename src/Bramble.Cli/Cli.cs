@@ -22,6 +22,7 @@ public static class Cli
         RunCommand.Create,
         BenchCommand.Create,
         OpsCommand.Create,
+        QuantizeCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>

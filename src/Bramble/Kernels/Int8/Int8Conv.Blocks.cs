@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Bramble.Ops.Quantized;
 
 namespace Bramble.Kernels.Int8;
@@ -43,35 +44,94 @@ public sealed unsafe partial class Int8Conv
     /// <summary>
     /// im2col of a column block into int16 pairs: for column c and reduction index k, the value lands in
     /// panel c/8, pair k/2, lane c%8, half k%2. Taps in the padding and the pad row/columns hold 0 (= x_zp).
+    /// Eight columns that lie in one output row and read in-bounds contiguous input (stride 1) are widened
+    /// and interleaved with SIMD; the rest take the per-element path.
     /// </summary>
     private void PackColumns(byte* x, int n, int g, int c0, int nc, int panels, short* dst)
     {
         var win = _p.Window;
-        int kh = win.Kernel[1], kw = win.Kernel[2], h = win.Input[1], w = win.Input[2], ow0 = win.Output[2];
+        int kw = win.Kernel[2], h = win.Input[1], w = win.Input[2], ow0 = win.Output[2];
         int sh = win.Stride[1], sw = win.Stride[2], dh = win.Dilation[1], dw = win.Dilation[2];
         int pt = win.PadBegin[1], pl = win.PadBegin[2];
         int kg = _p.InChannelsPerGroup * _kernelSize;
         int panelShorts = _kPairs * 2 * Int8MicroKernels.Panel;
-        int width = panels * Int8MicroKernels.Panel;
-        for (int k = 0; k < 2 * _kPairs; k++)
+        bool simd = sw == 1 && _isa >= Isa.Vector128 && Sse2.IsSupported;
+        byte* groupBase = x + (long)(n * _p.InChannels + g * _p.InChannelsPerGroup) * h * w;
+        for (int kk = 0; kk < _kPairs; kk++)
         {
-            short* row = dst + (k >> 1) * 2 * Int8MicroKernels.Panel + (k & 1);
-            int col = 0;
-            if (k < kg)
+            Tap t0 = TapOf(2 * kk, kg, kw, groupBase, h * w), t1 = TapOf(2 * kk + 1, kg, kw, groupBase, h * w);
+            short* pair = dst + kk * 2 * Int8MicroKernels.Panel;
+            int oh = c0 / ow0, ow = c0 % ow0;
+            for (int p = 0; p < panels; p++)
             {
-                int ci = k / _kernelSize, t = k % _kernelSize, ky = t / kw, kx = t % kw;
-                byte* plane = x + (long)(n * _p.InChannels + g * _p.InChannelsPerGroup + ci) * h * w;
-                int oh = c0 / ow0, ow = c0 % ow0;
-                for (; col < nc; col++)
+                short* d = pair + p * panelShorts;
+                int cols = Math.Min(Int8MicroKernels.Panel, nc - p * Int8MicroKernels.Panel);
+                bool done = false;
+                if (simd && cols == Int8MicroKernels.Panel && ow + Int8MicroKernels.Panel <= ow0)
                 {
-                    int ih = oh * sh - pt + ky * dh, iw = ow * sw - pl + kx * dw;
-                    int v = (uint)ih < (uint)h && (uint)iw < (uint)w ? QuantParams.Load(plane, ih * w + iw, _xSigned) - _xZp : 0;
-                    row[(col >> 3) * panelShorts + (col & 7) * 2] = (short)v;
-                    if (++ow == ow0) { ow = 0; oh++; }
+                    byte* r0 = Row(t0, oh, ow, sh, dh, dw, pt, pl, h, w);
+                    byte* r1 = t1.Valid ? Row(t1, oh, ow, sh, dh, dw, pt, pl, h, w) : null;
+                    if (r0 != null && (r1 != null || !t1.Valid))
+                    {
+                        var zp = Vector128.Create((short)_xZp);
+                        var a = Widen(r0) - zp;
+                        var b = r1 != null ? Widen(r1) - zp : Vector128<short>.Zero;
+                        Sse2.UnpackLow(a, b).Store(d);
+                        Sse2.UnpackHigh(a, b).Store(d + 8);
+                        done = true;
+                    }
                 }
+                if (!done)
+                {
+                    int cOh = oh, cOw = ow;
+                    for (int c = 0; c < Int8MicroKernels.Panel; c++)
+                    {
+                        bool live = c < cols;
+                        d[2 * c] = live ? Value(t0, cOh, cOw, sh, sw, dh, dw, pt, pl, h, w) : (short)0;
+                        d[2 * c + 1] = live ? Value(t1, cOh, cOw, sh, sw, dh, dw, pt, pl, h, w) : (short)0;
+                        if (++cOw == ow0) { cOw = 0; cOh++; }
+                    }
+                }
+                ow += Int8MicroKernels.Panel;
+                while (ow >= ow0) { ow -= ow0; oh++; }
             }
-            for (; col < width; col++) row[(col >> 3) * panelShorts + (col & 7) * 2] = 0;
         }
+    }
+
+    /// <summary>One reduction index k of the im2col matrix: its input plane and kernel offsets (Valid false for the pad row).</summary>
+    private readonly struct Tap(bool valid, byte* plane, int ky, int kx)
+    {
+        public readonly bool Valid = valid;
+        public readonly byte* Plane = plane;
+        public readonly int Ky = ky, Kx = kx;
+    }
+
+    private Tap TapOf(int k, int kg, int kw, byte* groupBase, int planeSize)
+    {
+        if (k >= kg) return new Tap(false, null, 0, 0);
+        int ci = k / _kernelSize, t = k % _kernelSize;
+        return new Tap(true, groupBase + (long)ci * planeSize, t / kw, t % kw);
+    }
+
+    /// <summary>The input row segment of 8 stride-1 columns starting at output (oh, ow), or null if any tap falls in padding.</summary>
+    private static byte* Row(Tap t, int oh, int ow, int sh, int dh, int dw, int pt, int pl, int h, int w)
+    {
+        int ih = oh * sh - pt + t.Ky * dh, iw = ow - pl + t.Kx * dw;
+        if ((uint)ih >= (uint)h || iw < 0 || iw + Int8MicroKernels.Panel > w) return null;
+        return t.Plane + ih * w + iw;
+    }
+
+    private short Value(Tap t, int oh, int ow, int sh, int sw, int dh, int dw, int pt, int pl, int h, int w)
+    {
+        if (!t.Valid) return 0;
+        int ih = oh * sh - pt + t.Ky * dh, iw = ow * sw - pl + t.Kx * dw;
+        return (uint)ih < (uint)h && (uint)iw < (uint)w ? (short)(QuantParams.Load(t.Plane, ih * w + iw, _xSigned) - _xZp) : (short)0;
+    }
+
+    private Vector128<short> Widen(byte* p)
+    {
+        var bytes = Vector128.CreateScalar(*(long*)p).AsByte();
+        return _xSigned ? Vector128.WidenLower(bytes.AsSByte()) : Vector128.WidenLower(bytes).AsInt16();
     }
 
     /// <summary>Depthwise: channel <paramref name="c"/> of image <paramref name="n"/>, from a zero-padded int32 copy of its plane.</summary>
@@ -91,11 +151,16 @@ public sealed unsafe partial class Int8Conv
         {
             int ih = r - pt;
             int* prow = plane + r * pw;
-            for (int col = 0; col < pw; col++)
+            if ((uint)ih >= (uint)h)
             {
-                int iw = col - pl;
-                prow[col] = (uint)ih < (uint)h && (uint)iw < (uint)w ? QuantParams.Load(src, ih * w + iw, _xSigned) - _xZp : 0;
+                new Span<int>(prow, pw).Clear();
+                continue;
             }
+            // Columns [pl, pl + w) hold the row (clipped to the plane), the rest are padding zeros.
+            int first = Math.Min(pl, pw), count = Math.Max(0, Math.Min(w, pw - pl));
+            new Span<int>(prow, first).Clear();
+            QuantizeKernels.WidenRow(_isa, src + ih * w, count, _xZp, _xSigned, prow + first);
+            new Span<int>(prow + first + count, pw - first - count).Clear();
         }
         byte* dstPlane = y + (long)(n * _p.OutChannels + c) * oh0 * ow0;
         fixed (int* taps = &_packed[c * _kernelSize])

@@ -56,6 +56,12 @@ public sealed unsafe class QuantizeLinear(Node node) : Operator(node)
         bool signed = y.Type == DataType.Int8;
         var (lo, hi) = Requantize.Range(signed);
         var layout = _layout.Count == 1 || _layout.Count == scale.Length ? _layout : new AxisLayout(1, 1);
+        if (layout.Count == 1 && !ctx.Options.ReferenceKernels)
+        {
+            fixed (float* px = x)
+                QuantizeKernels.Quantize(ctx.Options.EffectiveIsa, px, x.Length, QuantParams.Scale(scale, 0), QuantParams.ZeroPoint(zp, 0), signed, y.Data);
+            return;
+        }
         for (int i = 0; i < x.Length; i++)
         {
             long p = layout.ParameterIndex(i);
@@ -87,6 +93,12 @@ public sealed unsafe class DequantizeLinear(Node node) : Operator(node)
         var zp = ctx.OptionalInput(2);
         var y = ctx.Output(0).AsSpan<float>();
         var layout = _layout.Count == 1 || _layout.Count == scale.Length ? _layout : new AxisLayout(1, 1);
+        if (layout.Count == 1 && !ctx.Options.ReferenceKernels && x.Type != DataType.Int32)
+        {
+            fixed (float* py = y)
+                QuantizeKernels.Dequantize(ctx.Options.EffectiveIsa, x.Data, y.Length, QuantParams.Scale(scale, 0), QuantParams.ZeroPoint(zp, 0), x.Type == DataType.Int8, py);
+            return;
+        }
         for (int i = 0; i < y.Length; i++)
         {
             long p = layout.ParameterIndex(i);
