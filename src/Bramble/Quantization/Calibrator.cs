@@ -41,7 +41,8 @@ public static class Calibrator
                     foreach (var t in outputs.Values) t.Dispose();
                 }
             }
-            options.Progress?.Invoke(++done, total);
+            done++;
+            options.Progress?.Invoke(done, total);
         }
         if (done == 0) throw new BrambleException("calibration ran no samples");
         return (stats, shapes);

@@ -25,6 +25,7 @@ public static class Quantizer
         var model = source.CloneStructure();
         try
         {
+            ConstantsToInitializers(model.Graph);
             PassPipeline.Run(model, [new RemoveIdentities(), new FoldBatchNormalization()]);
             var (layers, kept) = LayerSelection.Select(model, options);
             var tensors = layers.SelectMany(l => new[] { l.Input, l.Output });
@@ -72,6 +73,22 @@ public static class Quantizer
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Constant nodes with a tensor value become initializers (exporters such as paddle2onnx store every
+    /// weight that way), so weights are recognised as constants and can be replaced by int8 ones.
+    /// </summary>
+    private static void ConstantsToInitializers(Bramble.Graph.Graph graph)
+    {
+        foreach (var node in graph.Nodes.Where(n => n.OpType == "Constant" && n.Domain.Length == 0).ToList())
+        {
+            if (node.Attributes.Count != 1 || node.GetTensor("value") is not { } value || graph.Initializers.ContainsKey(node.Outputs[0])) continue;
+            if (graph.Outputs.Any(o => o.Name == node.Outputs[0])) continue;
+            // The model keeps owning the attribute's tensor; the initializer is a private copy.
+            graph.Initializers[node.Outputs[0]] = value.Clone();
+            graph.Nodes.Remove(node);
         }
     }
 
