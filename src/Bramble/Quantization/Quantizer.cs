@@ -26,6 +26,7 @@ public static class Quantizer
         try
         {
             ConstantsToInitializers(model.Graph);
+            long floatBytes = model.Graph.WeightBytes;
             PassPipeline.Run(model, [new RemoveIdentities(), new FoldBatchNormalization()]);
             var (layers, kept) = LayerSelection.Select(model, options);
             var tensors = layers.SelectMany(l => new[] { l.Input, l.Output });
@@ -61,12 +62,11 @@ public static class Quantizer
                 writer.QuantizeWeights(layer, values, scales, writer.ActivationParameters(layer.Input).Scale);
                 infos.Add(new QuantizedLayerInfo(layer.Name, layer.Node.OpType, macs, error, xs, ys2));
             }
-            if (!standardAxis) UseContribAxisNodes(model);
-            long floatBytes = model.Graph.WeightBytes;
+            if (!standardAxis) UseContribNodes(model, allOfThem: model.OpsetFor("") < 10);
             GraphQueries.DropUnusedInitializers(model.Graph);
             GraphValidator.ValidateAndSort(model.Graph);
             model.ProducerName = "bramble-quantize";
-            var report = new QuantizeReport(infos, kept, source.Graph.WeightBytes, model.Graph.WeightBytes, Math.Min(options.Samples, data.Available));
+            var report = new QuantizeReport(infos, kept, floatBytes, model.Graph.WeightBytes, Math.Min(options.Samples, data.Available));
             return (model, report);
         }
         catch
@@ -92,12 +92,15 @@ public static class Quantizer
         }
     }
 
-    /// <summary>Moves Q/DQ nodes with an axis (per-channel) to the com.microsoft domain, which has axis at every opset.</summary>
-    private static void UseContribAxisNodes(Model model)
+    /// <summary>
+    /// Moves Q/DQ nodes with an axis (per-channel; standard from opset 13), or all of them (standard from
+    /// opset 10), to the com.microsoft domain, which has them with axis at every opset.
+    /// </summary>
+    private static void UseContribNodes(Model model, bool allOfThem)
     {
         bool any = false;
         foreach (var node in model.Graph.Nodes)
-            if (node.Domain.Length == 0 && node.OpType is "QuantizeLinear" or "DequantizeLinear" && node.HasAttribute("axis"))
+            if (node.Domain.Length == 0 && node.OpType is "QuantizeLinear" or "DequantizeLinear" && (allOfThem || node.HasAttribute("axis")))
             {
                 node.Domain = OpRegistry.MicrosoftDomain;
                 any = true;

@@ -23,7 +23,7 @@ public sealed class FoldQdqConv : IGraphPass
         {
             var consumers = graph.ConsumerMap();
             var producers = graph.ProducerMap();
-            var fused = TryFold(graph, conv, producers, consumers);
+            var fused = TryFold(graph, conv, producers, consumers, model.OpsetFor("") < 10);
             if (fused == null) continue;
             folded++;
         }
@@ -36,7 +36,7 @@ public sealed class FoldQdqConv : IGraphPass
         return folded;
     }
 
-    private static Node? TryFold(Bramble.Graph.Graph graph, Node conv, Dictionary<string, Node> producers, Dictionary<string, List<Node>> consumers)
+    private static Node? TryFold(Bramble.Graph.Graph graph, Node conv, Dictionary<string, Node> producers, Dictionary<string, List<Node>> consumers, bool brambleDomain)
     {
         if (!IsDq(producers, conv.Inputs[0], out var dqX) || !IsDq(producers, conv.InputOrEmpty(1), out var dqW)) return null;
         var xs = Const(graph, dqX.InputOrEmpty(1));
@@ -78,6 +78,8 @@ public sealed class FoldQdqConv : IGraphPass
         if (bias != null) inputs.Add(AddInitializer(graph, conv.DisplayName + "_bias_int32", bias));
         var fused = new Node("QLinearConv", inputs, [q.Outputs[0]], conv.Name.Length > 0 ? conv.Name : q.Outputs[0]);
         foreach (var (k, v) in conv.Attributes) fused.Attributes[k] = v;
+        // Models older than opset 10 have no standard QLinearConv: Bramble's own domain carries it.
+        if (brambleDomain) fused.Domain = OpRegistry.BrambleDomain;
         if (act != null)
         {
             bool signed = yz.Type == DataType.Int8;
