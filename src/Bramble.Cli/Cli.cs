@@ -22,6 +22,8 @@ public static class Cli
         RunCommand.Create,
         BenchCommand.Create,
         OpsCommand.Create,
+        DecomposeCommand.Create,
+        CompileCommand.Create,
         QuantizeCommand.Create,
     ];
 
