@@ -28,6 +28,7 @@ public static class Cli
         ExportCommand.Create,
         ProfileCommand.Create,
         DarknetWeightsCommand.Create,
+        QuantizeCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>

@@ -15,6 +15,7 @@ public static class PassPipeline
             passes.Add(new RemoveIdentities());
             passes.Add(new Binary.BinarizeLayers());
             passes.Add(new FoldBatchNormalization());
+            passes.Add(new Quantization.FoldQdqConv());
         }
         if (level >= OptimizationLevel.All)
         {

@@ -1,0 +1,161 @@
+using Bramble.Graph;
+using Bramble.Kernels.Threading;
+using Bramble.Ops;
+using Bramble.Ops.Nn;
+using Bramble.Ops.Quantized;
+using Bramble.Tensors;
+
+namespace Bramble.Kernels.Int8;
+
+/// <summary>
+/// Fast QLinearConv for 1-D/2-D convolutions with constant weights and quantization parameters: weights
+/// pre-packed (zero point removed, int16 pairs in 4-row panels), activations packed per column block
+/// (im2col, zero point removed, padding = 0) and multiplied by <see cref="Int8MicroKernels"/>; depthwise
+/// convolutions take a direct per-channel path. Output is requantized with the fused range. Results are
+/// bit-exact with <see cref="IntegerConvReference"/> + <see cref="Requantize.One"/>.
+/// </summary>
+public sealed unsafe partial class Int8Conv
+{
+    private readonly ConvParameters _p;
+    private readonly Isa _isa;
+    private readonly bool _xSigned, _ySigned, _depthwise;
+    private readonly int _xZp, _yZp, _lo, _hi;
+    private readonly int _kernelSize, _kPairs, _blockColumns;
+    private readonly int[] _bias;
+    private readonly float[] _multiplier;
+    // Per group: ceil(Mg/4) panels × kPairs × 4 int16 pairs (GEMM path); depthwise: M × kernel taps as ints.
+    private readonly int[] _packed;
+    private readonly int _groupStride;
+
+    /// <summary>Builds the kernel from a QLinearConv's constant inputs, or returns null when only the reference applies.</summary>
+    public static Int8Conv? TryCreate(ConvParameters p, Node node, PrepareContext ctx, int xInput, int wInput, int biasInput)
+    {
+        if (ctx.Options.ReferenceKernels || p.Window.SpatialRank > 2) return null;
+        var w = ctx.ConstantInput(wInput);
+        var xs = ctx.ConstantInput(xInput + 1);
+        var ws = ctx.ConstantInput(wInput + 1);
+        var ys = ctx.ConstantInput(6);
+        if (w == null || xs == null || ws == null || ys == null) return null;
+        var xzp = ctx.ConstantInput(xInput + 2);
+        var wzp = ctx.ConstantInput(wInput + 2);
+        var yzp = ctx.ConstantInput(7);
+        var b = ctx.ConstantInput(biasInput);
+        // A zero point or bias given as a runtime input (not a constant) keeps the reference path.
+        if ((ctx.Shapes.HasInput(xInput + 2) && xzp == null) || (ctx.Shapes.HasInput(wInput + 2) && wzp == null)
+            || (ctx.Shapes.HasInput(7) && yzp == null) || (ctx.Shapes.HasInput(biasInput) && b == null)) return null;
+        bool ySigned = ctx.Shapes.OutputTypes[0] == DataType.Int8;
+        var (lo, hi) = QLinearConv.OutputRange(node, ySigned);
+        return new Int8Conv(p, ctx.Options.EffectiveIsa, w, ctx.Shapes.InputType(xInput) == DataType.Int8, QuantParams.ZeroPoint(xzp, 0),
+            QuantParams.Scale(xs, 0), ws, wzp, QuantParams.Scale(ys, 0), QuantParams.ZeroPoint(yzp, 0), ySigned, lo, hi, b);
+    }
+
+    internal Int8Conv(ConvParameters p, Isa isa, Tensor w, bool xSigned, int xZp, float xScale, Tensor wScale, Tensor? wZp,
+        float yScale, int yZp, bool ySigned, int lo, int hi, Tensor? bias)
+    {
+        _p = p;
+        _isa = isa;
+        _xSigned = xSigned;
+        _ySigned = ySigned;
+        _xZp = xZp;
+        _yZp = yZp;
+        _lo = lo;
+        _hi = hi;
+        int m = p.OutChannels;
+        _bias = new int[m];
+        _multiplier = new float[m];
+        for (int i = 0; i < m; i++)
+        {
+            _bias[i] = bias == null ? 0 : bias.AsReadOnlySpan<int>()[i];
+            _multiplier[i] = Requantize.Multiplier(xScale, QuantParams.Scale(wScale, i), yScale);
+        }
+        _kernelSize = p.Window.KernelSize;
+        _depthwise = p.Group == p.InChannels && p.Group == p.OutChannels;
+        bool wSigned = w.Type == DataType.Int8;
+        int cg = p.InChannelsPerGroup, mg = p.OutChannelsPerGroup;
+        int kg = cg * _kernelSize;
+        _kPairs = (kg + 1) / 2;
+        if (_depthwise)
+        {
+            _packed = new int[m * _kernelSize];
+            for (int c = 0; c < m; c++)
+                for (int t = 0; t < _kernelSize; t++)
+                    _packed[c * _kernelSize + t] = QuantParams.Load(w.Data, (long)c * _kernelSize + t, wSigned) - QuantParams.ZeroPoint(wZp, c);
+            return;
+        }
+        int panels = (mg + Int8MicroKernels.MR - 1) / Int8MicroKernels.MR;
+        _groupStride = panels * _kPairs * Int8MicroKernels.MR;
+        _packed = GC.AllocateArray<int>(_groupStride * p.Group, pinned: true);
+        for (int g = 0; g < p.Group; g++)
+            for (int mi = 0; mi < mg; mi++)
+            {
+                int mm = g * mg + mi, zp = QuantParams.ZeroPoint(wZp, mm);
+                int panel = mi / Int8MicroKernels.MR, r = mi % Int8MicroKernels.MR;
+                for (int kk = 0; kk < _kPairs; kk++)
+                {
+                    int k0 = 2 * kk, k1 = 2 * kk + 1;
+                    int v0 = QuantParams.Load(w.Data, (long)mm * kg + k0, wSigned) - zp;
+                    int v1 = k1 < kg ? QuantParams.Load(w.Data, (long)mm * kg + k1, wSigned) - zp : 0;
+                    _packed[g * _groupStride + (panel * _kPairs + kk) * Int8MicroKernels.MR + r] = Int8MicroKernels.Pair(v0, v1);
+                }
+            }
+        // Column blocks sized so a block's packed activations (kPairs × columns ints) stay near L2-resident.
+        int outSize = p.Window.OutputSize;
+        int byCache = Math.Max(16, (64 * 1024 / Math.Max(1, _kPairs)) & ~15);
+        _blockColumns = Math.Min(byCache, (outSize + 15) & ~15);
+    }
+
+    /// <summary>Kernel description for profiles.</summary>
+    public string Name => (_depthwise ? "int8 depthwise " : "int8 gemm ") + _isa switch
+    {
+        Isa.Scalar => "scalar",
+        Isa.Vector128 => "v128",
+        _ => System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "avx2 pmaddwd" : "v128",
+    };
+
+    public void Run(Tensor x, Tensor y, WorkerPool pool)
+    {
+        if (_depthwise)
+        {
+            var body = new DepthwiseBody { Kernel = this, X = x.Data, Y = y.Data };
+            pool.For(_p.Batch * _p.OutChannels, ref body);
+        }
+        else
+        {
+            int blocks = (_p.Window.OutputSize + _blockColumns - 1) / _blockColumns;
+            var body = new GemmBody { Kernel = this, X = x.Data, Y = y.Data, Blocks = blocks };
+            pool.For(_p.Batch * _p.Group * blocks, ref body);
+        }
+    }
+
+    private struct GemmBody : IParallelBody
+    {
+        public Int8Conv Kernel;
+        public byte* X, Y;
+        public int Blocks;
+
+        public readonly void Invoke(int index)
+        {
+            int block = index % Blocks, ng = index / Blocks;
+            Kernel.RunBlock(X, Y, ng / Kernel._p.Group, ng % Kernel._p.Group, block * Kernel._blockColumns);
+        }
+    }
+
+    private struct DepthwiseBody : IParallelBody
+    {
+        public Int8Conv Kernel;
+        public byte* X, Y;
+
+        public readonly void Invoke(int index) => Kernel.RunDepthwise(X, Y, index / Kernel._p.OutChannels, index % Kernel._p.OutChannels);
+    }
+
+    // One growing scratch per thread: parallel parts never share it and steady-state runs allocate nothing.
+    [ThreadStatic] private static int[]? t_scratch;
+
+    private static int* Scratch(int ints, out int[] pin)
+    {
+        var s = t_scratch;
+        if (s == null || s.Length < ints) t_scratch = s = GC.AllocateArray<int>(Math.Max(ints, 1024), pinned: true);
+        pin = s;
+        return (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref s[0]);
+    }
+}

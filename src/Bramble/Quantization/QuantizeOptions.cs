@@ -1,0 +1,43 @@
+namespace Bramble.Quantization;
+
+/// <summary>How activation ranges are chosen from calibration statistics.</summary>
+public enum CalibrationMethod
+{
+    /// <summary>The observed minimum and maximum.</summary>
+    MinMax,
+    /// <summary>The 0.01 % / 99.99 % percentiles (clips rare outliers).</summary>
+    Percentile,
+    /// <summary>The clipping threshold that minimises KL divergence between float and quantized histograms (TensorRT's method).</summary>
+    Entropy,
+}
+
+/// <summary>Settings of post-training static quantization.</summary>
+public sealed record QuantizeOptions
+{
+    public int Samples { get; init; } = 32;
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
+
+    /// <summary>Per-output-channel weight scales (default) rather than one per tensor.</summary>
+    public bool PerChannelWeights { get; init; } = true;
+
+    /// <summary>int8 activations (asymmetric, zero point −128..127) instead of uint8.</summary>
+    public bool SignedActivations { get; init; }
+
+    /// <summary>Node names (or output names) that stay float.</summary>
+    public IReadOnlySet<string> Exclude { get; init; } = new HashSet<string>();
+
+    /// <summary>A layer whose quantized weights have a relative L2 error above this stays float.</summary>
+    public double MaxWeightError { get; init; } = 0.05;
+
+    /// <summary>A layer with fewer multiply-adds than this stays float: quantize/dequantize would cost more than int8 saves.</summary>
+    public long MinMacs { get; init; } = 16 * 1024;
+
+    /// <summary>Weight bit width (2–8) for fake-quantization studies; the written QDQ model always uses 8.</summary>
+    public int WeightBits { get; init; } = 8;
+
+    /// <summary>Activation bit width (2–8) for fake-quantization studies.</summary>
+    public int ActivationBits { get; init; } = 8;
+
+    /// <summary>Called after each calibration sample with (done, total), for a progress bar.</summary>
+    public Action<int, int>? Progress { get; init; }
+}

@@ -1,0 +1,152 @@
+using Bramble.Graph;
+using Bramble.Ops;
+using Bramble.Passes;
+using Bramble.Runtime;
+using Bramble.Tensors;
+
+namespace Bramble.Quantization;
+
+/// <summary>One quantized layer in the report.</summary>
+public sealed record QuantizedLayerInfo(string Name, string OpType, long Macs, double WeightError, float InputScale, float OutputScale);
+
+/// <summary>What post-training quantization did: layers made int8, layers kept float (with reasons), sizes.</summary>
+public sealed record QuantizeReport(
+    IReadOnlyList<QuantizedLayerInfo> Quantized, IReadOnlyList<KeptLayer> Kept, long FloatWeightBytes, long QuantizedWeightBytes, int Samples);
+
+/// <summary>
+/// Post-training static quantization: fold BatchNormalization, pick layers, calibrate activation ranges
+/// on samples, and write a standard QDQ model (int8 symmetric weights, per channel by default; uint8 or
+/// int8 asymmetric activations; int32 biases).
+/// </summary>
+public static class Quantizer
+{
+    public static (Model Model, QuantizeReport Report) Quantize(Model source, CalibrationSource data, QuantizeOptions options)
+    {
+        var model = source.CloneStructure();
+        try
+        {
+            ConstantsToInitializers(model.Graph);
+            long floatBytes = model.Graph.WeightBytes;
+            PassPipeline.Run(model, [new RemoveIdentities(), new FoldBatchNormalization()]);
+            var (layers, kept) = LayerSelection.Select(model, options);
+            var tensors = layers.SelectMany(l => new[] { l.Input, l.Output });
+            var (stats, shapes) = Calibrator.Run(model, tensors, data, options);
+
+            // Per-axis Q/DQ are standard from opset 13; older models use the com.microsoft forms so their other ops keep their meaning.
+            bool standardAxis = model.OpsetFor("") >= 13;
+            var writer = new QdqWriter(model, options.SignedActivations, options.PerChannelWeights);
+            var infos = new List<QuantizedLayerInfo>();
+            foreach (var layer in layers)
+            {
+                var w = model.Graph.Initializers[layer.WeightName];
+                long macs = shapes.TryGetValue(layer.Node.Outputs[0], out var ys) || shapes.TryGetValue(layer.Output, out ys)
+                    ? ShapeUtil.ElementCount(ys) * (w.Length / w.Shape[layer.WeightAxis]) : 0;
+                if (macs < options.MinMacs)
+                {
+                    kept.Add(new KeptLayer(layer.Name, layer.Node.OpType, $"{macs} multiply-adds: too small for int8 to pay for its quantize/dequantize"));
+                    continue;
+                }
+                var scales = QuantParameters.WeightScales(w, layer.WeightAxis, options.PerChannelWeights);
+                var (values, error) = QuantParameters.QuantizeWeights(w, layer.WeightAxis, scales);
+                if (error > options.MaxWeightError)
+                {
+                    kept.Add(new KeptLayer(layer.Name, layer.Node.OpType, $"int8 weight error {error:P1} exceeds {options.MaxWeightError:P1}"));
+                    continue;
+                }
+                var (inLo, inHi) = stats[layer.Input].Range(options.Method);
+                var (outLo, outHi) = stats[layer.Output].Range(options.Method);
+                var (xs, xz) = QuantParameters.Activation(inLo, inHi, options.SignedActivations);
+                var (ys2, yz) = QuantParameters.Activation(outLo, outHi, options.SignedActivations);
+                writer.QuantizeActivation(layer.Input, xs, xz);
+                writer.QuantizeActivation(layer.Output, ys2, yz);
+                writer.QuantizeWeights(layer, values, scales, writer.ActivationParameters(layer.Input).Scale);
+                infos.Add(new QuantizedLayerInfo(layer.Name, layer.Node.OpType, macs, error, xs, ys2));
+            }
+            if (!standardAxis) UseContribNodes(model, allOfThem: model.OpsetFor("") < 10);
+            GraphQueries.DropUnusedInitializers(model.Graph);
+            GraphValidator.ValidateAndSort(model.Graph);
+            model.ProducerName = "bramble-quantize";
+            var report = new QuantizeReport(infos, kept, floatBytes, model.Graph.WeightBytes, Math.Min(options.Samples, data.Available));
+            return (model, report);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Constant nodes with a tensor value become initializers (exporters such as paddle2onnx store every
+    /// weight that way), so weights are recognised as constants and can be replaced by int8 ones.
+    /// </summary>
+    private static void ConstantsToInitializers(Bramble.Graph.Graph graph)
+    {
+        foreach (var node in graph.Nodes.Where(n => n.OpType == "Constant" && n.Domain.Length == 0).ToList())
+        {
+            if (node.Attributes.Count != 1 || node.GetTensor("value") is not { } value || graph.Initializers.ContainsKey(node.Outputs[0])) continue;
+            if (graph.Outputs.Any(o => o.Name == node.Outputs[0])) continue;
+            // The model keeps owning the attribute's tensor; the initializer is a private copy.
+            graph.Initializers[node.Outputs[0]] = value.Clone();
+            graph.Nodes.Remove(node);
+        }
+    }
+
+    /// <summary>
+    /// Moves Q/DQ nodes with an axis (per-channel; standard from opset 13), or all of them (standard from
+    /// opset 10), to the com.microsoft domain, which has them with axis at every opset.
+    /// </summary>
+    private static void UseContribNodes(Model model, bool allOfThem)
+    {
+        bool any = false;
+        foreach (var node in model.Graph.Nodes)
+            if (node.Domain.Length == 0 && node.OpType is "QuantizeLinear" or "DequantizeLinear" && (allOfThem || node.HasAttribute("axis")))
+            {
+                node.Domain = OpRegistry.MicrosoftDomain;
+                any = true;
+            }
+        if (any) model.Opsets[OpRegistry.MicrosoftDomain] = 1;
+    }
+
+    /// <summary>Cosine similarity of two float tensors' values (1 = same direction).</summary>
+    public static double Cosine(Tensor a, Tensor b)
+    {
+        if (a.Length != b.Length) throw new ShapeException($"cannot compare {ShapeUtil.Format(a.Shape)} with {ShapeUtil.Format(b.Shape)}");
+        double dot = 0, na = 0, nb = 0;
+        for (long i = 0; i < a.Length; i++)
+        {
+            double x = a.GetDouble(i), y = b.GetDouble(i);
+            dot += x * y;
+            na += x * x;
+            nb += y * y;
+        }
+        return na == 0 && nb == 0 ? 1 : dot / Math.Sqrt(na * nb);
+    }
+
+    /// <summary>Per output, the mean cosine similarity of the two models' outputs over samples.</summary>
+    public static Dictionary<string, double> CompareOutputs(Model reference, Model candidate, CalibrationSource data, int samples, SessionOptions? options = null)
+    {
+        using var a = new InferenceSession(reference, options);
+        using var b = new InferenceSession(candidate, options);
+        var input = reference.Graph.RealInputs.Single();
+        var sums = new Dictionary<string, double>();
+        int n = 0;
+        foreach (var sample in data.Samples(input, samples))
+        {
+            using (sample)
+            {
+                var feed = new Dictionary<string, Tensor> { [input.Name] = sample };
+                var ra = a.Run(feed);
+                var rb = b.Run(feed);
+                foreach (var (name, t) in ra)
+                {
+                    if (t.Type == DataType.Float32 && rb.TryGetValue(name, out var u))
+                        sums[name] = sums.GetValueOrDefault(name) + Cosine(t, u);
+                }
+                foreach (var t in ra.Values.Concat(rb.Values)) t.Dispose();
+            }
+            n++;
+        }
+        return sums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, n));
+    }
+}

@@ -1,0 +1,102 @@
+using Bramble.Graph;
+using Bramble.Kernels;
+using Bramble.Ops;
+using Bramble.Runtime;
+using Bramble.Tensors;
+
+namespace Bramble.Tests.Kernels.Int8;
+
+/// <summary>The int8 QLinearConv kernels (GEMM and depthwise, every ISA) against the reference loops: bit-exact.</summary>
+public class Int8ConvTests
+{
+    public static TheoryData<Isa> Caps()
+    {
+        var data = new TheoryData<Isa>();
+        foreach (var isa in Enum.GetValues<Isa>()) if (isa <= CpuFeatures.Best) data.Add(isa);
+        return data;
+    }
+
+    private static Tensor Random8(Random rng, DataType type, params int[] shape)
+    {
+        var t = Tensor.Allocate(type, shape);
+        var s = t.AsSpan<byte>();
+        for (int i = 0; i < s.Length; i++) s[i] = (byte)rng.Next(256);
+        return t;
+    }
+
+    private static (byte[] Reference, byte[] Fast, string Kernel) RunBoth(Node node, Tensor x, Dictionary<string, Tensor> constants, Isa isa, int threads)
+    {
+        var g = new Bramble.Graph.Graph();
+        g.Inputs.Add(ValueInfo.Of("x", x.Type, x.Shape));
+        foreach (var (name, t) in constants) g.Initializers[name] = t;
+        g.Nodes.Add(node);
+        g.Outputs.Add(new ValueInfo("y", DataType.Undefined, null));
+        using var model = new Model(g);
+        model.Opsets[OpRegistry.BrambleDomain] = 1;
+        (byte[], string) Run(bool reference)
+        {
+            using var session = new InferenceSession(model, new SessionOptions { Threads = threads, ReferenceKernels = reference, MaxIsa = isa });
+            var inputs = new Dictionary<string, Tensor> { ["x"] = x };
+            string kernel = session.Profile(inputs, iterations: 1, warmup: 0).Nodes[0].Kernel;
+            var outputs = session.Run(inputs);
+            using var y = outputs["y"];
+            return (y.AsSpan<byte>().ToArray(), kernel);
+        }
+        var (r, _) = Run(true);
+        var (f, k) = Run(false);
+        return (r, f, k);
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void QLinearConvFastIsBitExact(Isa isa)
+    {
+        var rng = new Random(7 + (int)isa);
+        for (int i = 0; i < 16; i++)
+        {
+            bool depthwise = i % 4 == 2;
+            int group = i % 4 == 3 ? 2 : 1;
+            int c = depthwise ? rng.Next(1, 12) : group * rng.Next(1, 9);
+            int m = depthwise ? c : group * rng.Next(1, 11);
+            if (depthwise) group = c;
+            int k = rng.Next(1, 4), d = i % 5 == 4 ? 2 : 1;
+            int extent = d * (k - 1) + 1;
+            int h = rng.Next(extent, 14), w = rng.Next(extent, 29), s = rng.Next(1, 3), p = rng.Next(0, k);
+            bool xSigned = i % 3 == 1, ySigned = i % 2 == 1, perChannel = i % 2 == 0, fused = i % 4 == 1;
+            var xType = xSigned ? DataType.Int8 : DataType.UInt8;
+            var yType = ySigned ? DataType.Int8 : DataType.UInt8;
+            var node = new Node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], "qconv", fused ? OpRegistry.BrambleDomain : "")
+                .With(Bramble.Graph.Attribute.Of("group", (long)group))
+                .With(Bramble.Graph.Attribute.Of("strides", new long[] { s, s }))
+                .With(Bramble.Graph.Attribute.Of("dilations", new long[] { d, d }))
+                .With(Bramble.Graph.Attribute.Of("pads", new long[] { p, p, p + (i & 1), p }));
+            if (fused) node = node.With(Bramble.Graph.Attribute.Of("fused_min", (long)(ySigned ? -5 : 10)));
+            using var x = Random8(rng, xType, 1 + i % 2, c, h, w);
+            int kg = c / group * k * k;
+            var wScale = new float[perChannel ? m : 1];
+            var wZp = new sbyte[perChannel ? m : 1];
+            for (int j = 0; j < wScale.Length; j++) { wScale[j] = 0.002f + (float)rng.NextDouble() * 0.01f; wZp[j] = (sbyte)(i % 3 == 0 ? rng.Next(-3, 4) : 0); }
+            var bias = new int[m];
+            for (int j = 0; j < m; j++) bias[j] = rng.Next(-2000, 2000);
+            var constants = new Dictionary<string, Tensor>
+            {
+                ["xs"] = Tensor.Scalar(0.02f), ["xz"] = ZeroPoint(xType, xSigned ? -3 : 120),
+                ["w"] = Random8(rng, DataType.Int8, m, c / group, k, k),
+                ["ws"] = perChannel ? Tensor.FromArray(wScale, m) : Tensor.Scalar(wScale[0]),
+                ["wz"] = perChannel ? Tensor.FromArray(wZp, m) : Tensor.Scalar(wZp[0]),
+                ["ys"] = Tensor.Scalar(0.05f + kg * 0.004f), ["yz"] = ZeroPoint(yType, ySigned ? 2 : 100),
+                ["b"] = Tensor.FromArray(bias, m),
+            };
+            var (reference, fast, kernel) = RunBoth(node, x, constants, isa, 1 + i % 2);
+            Assert.StartsWith("int8", kernel);
+            string what = $"{kernel} c={c} m={m} g={group} k={k} d={d} {h}x{w} s={s} p={p}";
+            Assert.Equal(reference.Length, fast.Length);
+            for (int j = 0; j < reference.Length; j++)
+                if (reference[j] != fast[j]) Assert.Fail($"{what}: element {j} reference {reference[j]} fast {fast[j]}");
+            foreach (var t in constants.Values) t.Dispose();
+        }
+    }
+
+    private static Tensor ZeroPoint(DataType type, int value) =>
+        type == DataType.Int8 ? Tensor.Scalar((sbyte)value) : Tensor.Scalar((byte)value);
+}

@@ -1,0 +1,65 @@
+using Bramble.Graph;
+using Bramble.Import.Onnx;
+using Bramble.Tensors;
+using Bramble.Tests.Cli;
+
+namespace Bramble.Tests.Quantization;
+
+public class QuantizeCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("bramble-quantize-cli").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string ConvModel()
+    {
+        var rng = new Random(3);
+        var g = new Bramble.Graph.Graph();
+        g.Inputs.Add(ValueInfo.Of("x", DataType.Float32, 1, 4, 12, 12));
+        var w = Tensor.Allocate(DataType.Float32, 8, 4, 3, 3);
+        foreach (ref float v in w.AsSpan<float>()) v = (float)(rng.NextDouble() - 0.5);
+        g.Initializers["w"] = w;
+        g.Nodes.Add(new Node("Conv", ["x", "w"], ["c"], "conv").With(Bramble.Graph.Attribute.Of("pads", new long[] { 1, 1, 1, 1 })));
+        g.Nodes.Add(new Node("Relu", ["c"], ["y"], "relu"));
+        g.Outputs.Add(new ValueInfo("y", DataType.Float32, null));
+        using var model = new Model(g);
+        model.Opsets[""] = 13;
+        string path = Path.Combine(_dir, "conv.onnx");
+        OnnxWriter.Save(model, path);
+        for (int i = 0; i < 4; i++)
+        {
+            using var x = Tensor.Allocate(DataType.Float32, 1, 4, 12, 12);
+            foreach (ref float v in x.AsSpan<float>()) v = (float)rng.NextDouble();
+            Bramble.IO.Npy.Write(Path.Combine(_dir, $"calib{i}.npy"), x);
+        }
+        return path;
+    }
+
+    [Fact]
+    public void QuantizeWritesQdqModelAndReport()
+    {
+        string model = ConvModel(), output = Path.Combine(_dir, "conv.int8.onnx");
+        var r = CliHarness.Run("quantize", model, "--calib", _dir, "--samples", "4", "-o", output);
+        Assert.True(r.Code == 0, r.Err + r.Out);
+        Assert.Contains("Layers: 1 int8, 0 float", r.Out);
+        Assert.Contains("cosine similarity", r.Out);
+        Assert.Contains("calibrating", r.Err);
+        using var q = OnnxReader.Load(output);
+        Assert.Contains(q.Graph.Nodes, n => n.OpType == "QuantizeLinear");
+        Assert.Contains(q.Graph.Initializers.Values, t => t.Type == DataType.Int8 && t.Length == 8 * 4 * 9);
+    }
+
+    [Fact]
+    public void UsageErrorsAreOneLine()
+    {
+        string model = ConvModel();
+        var r = CliHarness.Run("quantize", model, "-o", Path.Combine(_dir, "o.onnx"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--calib or --dataset", r.SingleErrorLine());
+        r = CliHarness.Run("quantize", model, "--calib", _dir, "--method", "magic", "-o", "x.onnx");
+        Assert.Equal(2, r.Code);
+        r = CliHarness.Run("quantize", model, "--dataset", "cifar", "-o", Path.Combine(_dir, "o.onnx"));
+        Assert.Equal(1, r.Code);
+        Assert.Contains("unknown dataset", r.SingleErrorLine());
+    }
+}
