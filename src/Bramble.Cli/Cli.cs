@@ -22,6 +22,8 @@ public static class Cli
         RunCommand.Create,
         BenchCommand.Create,
         OpsCommand.Create,
+        TrainCommand.Create,
+        EvalCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>
