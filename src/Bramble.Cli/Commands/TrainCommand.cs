@@ -62,13 +62,23 @@ internal static class TrainCommand
                 $"{options.Optimizer} lr {options.LearningRate} {options.Schedule}, batch {options.BatchSize}, {options.Epochs} epochs, seed {options.Seed}");
             using var trainer = new Trainer(graph, options);
             var bar = new ProgressLine(context.Out, ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected);
+            string path = parsed.GetValue(output)!;
+            var cpu = System.Diagnostics.Process.GetCurrentProcess();
+            TimeSpan cpuBefore = cpu.TotalProcessorTime;
             trainer.Fit(train, test,
                 p => bar.Update($"epoch {p.Epoch}/{options.Epochs} {Bar(p.Batch, p.Batches)} {p.Batch}/{p.Batches}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}", p.Batch == p.Batches),
-                e => context.Out.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4}, train acc {e.TrainAccuracy:P2}, test acc {e.TestAccuracy:P2}, {e.ImagesPerSecond:F0} img/s, {e.Elapsed.TotalSeconds:F1} s"));
-
-            using var trained = graph.ExportModel($"trained by bramble train: {archName ?? Path.GetFileName(modelPath)}, {options.Epochs} epochs");
-            string path = parsed.GetValue(output)!;
-            OnnxWriter.Save(trained, path);
+                e =>
+                {
+                    // Images per CPU-second of this process: comparable across runs on a busy machine.
+                    cpu.Refresh();
+                    double cpuSeconds = (cpu.TotalProcessorTime - cpuBefore).TotalSeconds;
+                    cpuBefore = cpu.TotalProcessorTime;
+                    context.Out.WriteLine($"epoch {e.Epoch}: loss {e.Loss:F4}, train acc {e.TrainAccuracy:P2}, test acc {e.TestAccuracy:P2}, " +
+                        $"{e.ImagesPerSecond:F0} img/s wall, {train.Count / Math.Max(1e-9, cpuSeconds):F0} img per CPU-second (incl. test pass), {e.Elapsed.TotalSeconds:F1} s");
+                    // Saved after every epoch so that an interrupted run still leaves its latest weights.
+                    using var snapshot = graph.ExportModel($"trained by bramble train: {archName ?? Path.GetFileName(modelPath)}, epoch {e.Epoch} of {options.Epochs}, test top-1 {e.TestAccuracy:P2}");
+                    OnnxWriter.Save(snapshot, path);
+                });
             context.Out.WriteLine($"Saved {path} ({new FileInfo(path).Length:N0} bytes)");
             return Cli.ExitOk;
         });

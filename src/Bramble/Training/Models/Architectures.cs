@@ -19,7 +19,8 @@ public static class Architectures
 
     private static void CheckSize(int size, int multiple, string name)
     {
-        if (size < multiple || size % multiple != 0 && name != "lenet") throw new BrambleException($"architecture {name}: image size {size} must be a positive multiple of {multiple}");
+        // Each pooling or stride-2 stage halves the side (rounding down); the last stage needs a pixel left.
+        if (size < multiple) throw new BrambleException($"architecture {name}: image size {size} is below {multiple}");
     }
 
     /// <summary>LeNet-style: conv5×5(16, pad 2)–pool–conv5×5(32)–pool–fc32–fc: ~40k parameters.</summary>
