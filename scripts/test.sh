@@ -19,6 +19,16 @@ dotnet test "$ROOT/Bramble.slnx" --nologo \
     --results-directory "$RESULTS" "$@"
 status=$?
 
+# The kernel and real-model tests once more with AVX2 and AVX-512 switched off in the runtime, so the
+# 128-bit path (the one a Raspberry Pi's NEON runs) is exercised by the hardware ISA detection too.
+if (($# == 0)); then
+    DOTNET_EnableAVX2=0 DOTNET_EnableAVX512F=0 dotnet test "$ROOT/tests/Bramble.Tests" --nologo --no-build \
+        --filter "FullyQualifiedName~Bramble.Tests.Kernels|FullyQualifiedName~Bramble.Tests.RealModels" \
+        --logger "trx;LogFileName=vector128.trx" --logger "console;verbosity=minimal" \
+        --results-directory "$RESULTS"
+    status=$((status | $?))
+fi
+
 # Each test project writes one .trx; its <Counters .../> element holds the totals.
 passed=0 failed=0 found=0
 shopt -s nullglob

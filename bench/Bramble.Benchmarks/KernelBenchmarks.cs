@@ -57,7 +57,7 @@ public unsafe class ConvBenchmarks
     private Conv2dKernel _kernel = null!;
     private WorkerPool _pool = null!;
 
-    [Params(0, 1, 2, 3, 4)]
+    [Params(0, 1, 2, 3, 4)] // indexes ConvReport.Shapes
     public int Shape { get; set; }
 
     [GlobalSetup]

@@ -4,5 +4,7 @@ using Bramble.Benchmarks;
 // `quick [threads]`: a few-second Stopwatch report; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "quick")
     QuickReport.Run(args);
+else if (args.Length > 1 && args[0] == "profile")
+    ModelConvProfile.Run(args);
 else
     BenchmarkSwitcher.FromAssembly(typeof(FmaPeak).Assembly).Run(args);

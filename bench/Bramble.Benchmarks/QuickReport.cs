@@ -32,6 +32,7 @@ public static unsafe class QuickReport
             Console.WriteLine($"SGEMM 1024³ {GemmKernel.Select(isa).Name}: {gf:F1} GFLOP/s = {100 * gf / peak:F0}% of {isa} peak");
         }
         ConvReport.Run(pool, peaks.Count > 0 ? peaks.Values.Max() * threads : double.NaN);
+        PoolReport.Run(pool);
     }
 
     public static double GemmGflops(int m, int n, int k, Isa isa, WorkerPool pool)

@@ -22,6 +22,7 @@ public static class Cli
         RunCommand.Create,
         BenchCommand.Create,
         OpsCommand.Create,
+        DecomposeCommand.Create,
         TrainCommand.Create,
         EvalCommand.Create,
     ];

@@ -12,7 +12,7 @@ namespace Bramble.Ops;
 /// The base implementation of an op is its reference kernel: simple and obviously correct; fast kernels
 /// live in Kernels/ and are chosen in <see cref="Prepare"/> unless the session asks for reference kernels.
 /// </summary>
-public abstract class Operator
+public abstract class Operator : IDisposable
 {
     protected Operator(Node node) => Node = node;
 
@@ -42,6 +42,9 @@ public abstract class Operator
 
     /// <summary>Name of the kernel that <see cref="Execute"/> runs, for profiles (e.g. "conv3x3 winograd avx512").</summary>
     public virtual string KernelName => "reference";
+
+    /// <summary>Frees what <see cref="Prepare"/> built (packed weights, kernel state); the plan calls it when it is dropped.</summary>
+    public virtual void Dispose() { }
 
     public override string ToString() => Node.Describe();
 }

@@ -31,7 +31,7 @@ internal static class DynamicExecutor
         {
             foreach (var node in graph.Nodes)
             {
-                var op = OpRegistry.Create(node, model.OpsetFor(node.Domain));
+                using var op = OpRegistry.Create(node, model.OpsetFor(node.Domain));
                 var ins = node.Inputs.Select(n => n.Length == 0 ? null : values[n]).ToArray();
                 var outs = NodeEvaluator.Evaluate(op, model.OpsetFor(node.Domain), ins, options, pool);
                 for (int o = 0; o < outs.Length; o++)

@@ -109,7 +109,11 @@ internal sealed class ExecutionPlan : IDisposable
                     if (constant != null && !borrowed) plan._folded.Add(constant);
                     outs[o] = Define(node.Outputs[o], type, shape, constant);
                 }
-                if (folded != null) continue;
+                if (folded != null)
+                {
+                    op.Dispose();
+                    continue;
+                }
 
                 var prepare = new PrepareContext(infer, options);
                 op.Prepare(prepare);
@@ -120,11 +124,13 @@ internal sealed class ExecutionPlan : IDisposable
         }
         catch (DynamicShapeException)
         {
+            foreach (var step in steps) step.Op.Dispose();
             plan.Dispose();
             return null;
         }
         catch
         {
+            foreach (var step in steps) step.Op.Dispose();
             plan.Dispose();
             throw;
         }
@@ -197,6 +203,7 @@ internal sealed class ExecutionPlan : IDisposable
 
     public void Dispose()
     {
+        foreach (var step in Steps) step.Op.Dispose();
         foreach (var t in _folded) t.Dispose();
         _folded.Clear();
     }

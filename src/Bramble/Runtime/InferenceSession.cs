@@ -56,7 +56,7 @@ public sealed partial class InferenceSession : IDisposable
             var before = _model.Graph.Initializers.Values.ToList();
             PassPipeline.Run(_model, PassPipeline.For(Options.Optimization));
             _model.ReleaseDropped(before);
-            foreach (var node in _model.Graph.Nodes) OpRegistry.Create(node, _model.OpsetFor(node.Domain));
+            foreach (var node in _model.Graph.Nodes) OpRegistry.Create(node, _model.OpsetFor(node.Domain)).Dispose();
             _inputs = _model.Graph.RealInputs.ToArray();
             foreach (var name in Options.InputShapes.Keys)
                 if (_inputs.All(i => i.Name != name))

@@ -114,6 +114,26 @@ public unsafe class ConvKernelTests
         Check(new ConvGeometry(8, 10, 21, 16, 3, 3) { Groups = 8, PadLeft = 1, PadRight = 1 }, 1, isa, pool, rng, Activation.Sigmoid, ConvAlgorithm.ImplicitGemm); // depth multiplier 2
     }
 
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void Depthwise3x3MatchesDirectConvolution(Isa isa)
+    {
+        // The row-pair kernel: stride 1/2, every padding up to 2, ragged and tiny widths, odd heights.
+        var rng = new Random(77 + (int)isa);
+        using var pool = new WorkerPool(2);
+        for (int i = 0; i < 80; i++)
+        {
+            int s = 1 + i % 2, c = rng.Next(1, 6);
+            int pt = rng.Next(3), pl = rng.Next(3), pb = rng.Next(3), pr = rng.Next(3);
+            int h = Math.Max(rng.Next(1, 20), 3 - pt - pb), w = Math.Max(rng.Next(1, 70), 3 - pl - pr);
+            var g = new ConvGeometry(c, h, w, c, 3, 3)
+            {
+                StrideH = s, StrideW = s, PadTop = pt, PadLeft = pl, PadBottom = pb, PadRight = pr, Groups = c,
+            };
+            Check(g, 1 + i % 3 / 2, isa, i % 2 == 0 ? pool : null, rng, (Activation)(i % 9), ConvAlgorithm.Depthwise);
+        }
+    }
+
     [Fact]
     public void BadGeometryIsAOneLineShapeError()
     {

@@ -42,7 +42,7 @@ public sealed unsafe class Conv2dKernel : IDisposable
     {
         ConvAlgorithm.Pointwise => $"conv1x1 gemm {_groups[0].KernelName}",
         ConvAlgorithm.ImplicitGemm => $"conv implicit-gemm {_groups[0].KernelName}",
-        _ => $"conv depthwise {CpuFeatures.Effective(_isa)}",
+        _ => DepthwiseConv.UseDirect3x3(Geometry, CpuFeatures.Effective(_isa)) ? $"conv depthwise3x3 {CpuFeatures.Effective(_isa)}" : $"conv depthwise {CpuFeatures.Effective(_isa)}",
     };
 
     /// <summary>Packs <paramref name="weights"/> ([OutChannels, InChannels/Groups, KernelH, KernelW]) for <paramref name="g"/>.</summary>

@@ -14,7 +14,7 @@ namespace Bramble.Kernels.Conv;
 /// loops need no bounds checks. Output rows run SIMD over width: stride 1 uses plain loads; stride 2
 /// loads two vectors and keeps the even lanes (SSE/AVX shuffle, NEON uzp1); other strides and the
 /// last few columns of a row are scalar. Channels are spread over the worker pool.
-/// Scalar equivalent: the tail loop in <see cref="Row"/>.
+/// Scalar equivalent: the tail loop in <see cref="Row"/>. 3×3 stride 1/2 shapes go to <see cref="Depthwise3x3"/> instead.
 /// </summary>
 public static unsafe class DepthwiseConv
 {
@@ -23,10 +23,16 @@ public static unsafe class DepthwiseConv
     {
         g.Validate();
         if (!g.IsDepthwise) throw new ShapeException($"depthwise conv needs groups == in == out channels, got {g}");
-        var body = new Body { G = g, Input = input, Weights = weights, Output = output, Epilogue = epilogue, Isa = CpuFeatures.Effective(maxIsa) };
+        var isa = CpuFeatures.Effective(maxIsa);
+        bool direct = UseDirect3x3(g, isa);
+        var body = new Body { G = g, Input = input, Weights = weights, Output = output, Epilogue = epilogue, Isa = isa, Direct3x3 = direct };
         if (pool == null) for (int c = 0; c < g.InChannels; c++) body.Invoke(c);
         else pool.For(g.InChannels, ref body);
     }
+
+    /// <summary>Whether <see cref="Depthwise3x3"/> (no padded copy, two rows per pass) runs <paramref name="g"/> under <paramref name="isa"/>.</summary>
+    public static bool UseDirect3x3(in ConvGeometry g, Isa isa) =>
+        Depthwise3x3.Handles(g) && ((isa >= Isa.Vector256 && F256.Supported) || (isa >= Isa.Vector128 && F128.Supported));
 
     // Extra zeroed floats after each padded row so stride-2 pair loads may read one vector past the last tap.
     private const int Slack = 16;
@@ -37,11 +43,19 @@ public static unsafe class DepthwiseConv
         public float* Input, Weights, Output;
         public Epilogue Epilogue;
         public Isa Isa;
+        public bool Direct3x3;
 
         public void Invoke(int c)
         {
             int oh = G.OutHeight, ow = G.OutWidth;
             float* o = Output + (long)c * oh * ow;
+            if (Direct3x3)
+            {
+                float* xc = Input + (long)c * G.InHeight * G.InWidth, wc = Weights + c * 9;
+                if (Isa >= Isa.Vector256 && F256.Supported) Depthwise3x3.Plane<F256, Vector256<float>>(G, xc, wc, o, Epilogue, c, Isa);
+                else Depthwise3x3.Plane<F128, Vector128<float>>(G, xc, wc, o, Epilogue, c, Isa);
+                return;
+            }
             int wp = G.InWidth + G.PadLeft + G.PadRight + Slack, hp = G.InHeight + G.PadTop + G.PadBottom;
             // Borders stay zero between channels of the same geometry: only the image rows are copied.
             long size = G.InWidth | ((long)G.InHeight << 32);

@@ -24,11 +24,23 @@ public sealed class GlobalPool(Node node, GlobalPoolKind kind) : Operator(node)
         ctx.SetOutput(0, DataType.Float32, y);
     }
 
-    public override void Execute(ExecContext ctx)
+    private bool _fast;
+
+    /// <summary>GlobalAveragePool takes the SIMD kernel unless the session asks for reference kernels.</summary>
+    public override void Prepare(PrepareContext ctx) => _fast = Kind == GlobalPoolKind.Average && !ctx.Options.ReferenceKernels;
+
+    public override string KernelName => _fast ? "global-average-pool simd" : "reference";
+
+    public override unsafe void Execute(ExecContext ctx)
     {
         var xt = ctx.Input(0);
         int planes = xt.Shape[0] * xt.Shape[1];
         int size = (int)NnChecks.Product(xt.Shape.AsSpan(2));
+        if (_fast)
+        {
+            Kernels.Pool.GlobalAveragePoolKernel.Run((float*)xt.Data, (float*)ctx.Output(0).Data, planes, size, ctx.Pool, ctx.Options.MaxIsa);
+            return;
+        }
         float power = Kind == GlobalPoolKind.Lp ? LpPool.Power(Node) : 0;
         Run(Kind, xt.AsReadOnlySpan<float>(), ctx.Output(0).AsSpan<float>(), planes, size, power);
     }

@@ -22,12 +22,25 @@ public sealed class MaxPool(Node node) : Operator(node)
         if (ctx.OutputCount > 1) ctx.SetOutput(1, DataType.Int64, _params.OutputShape);
     }
 
+    private Kernels.Pool.FastPool? _fast;
+
+    /// <summary>Chooses the SIMD kernel for float32 2-D pools unless the session asks for reference kernels.</summary>
+    public override void Prepare(PrepareContext ctx) =>
+        _fast = _params == null ? null : Kernels.Pool.FastPool.TryCreate(Kernels.Pool.PoolKind.Max, _params, ctx.Shapes.InputType(0), ctx.Options);
+
+    public override string KernelName => _fast?.Name ?? "reference";
+
     public override void Execute(ExecContext ctx)
     {
         var x = ctx.Input(0);
         var p = _params;
         if (p == null || p.Batch != x.Shape[0] || !Conv.SameSpatial(p.Window, x.Shape))
             p = PoolGeometry.Resolve(Node, x.Shape, allowDilations: true);
+        else if (_fast != null && !ctx.HasOutput(1) && x.Type == DataType.Float32)
+        {
+            _fast.Run(x, ctx.Output(0), ctx.Pool);
+            return;
+        }
         bool columnMajor = Node.GetInt("storage_order", 0) == 1;
         Span<long> indices = ctx.HasOutput(1) ? ctx.Output(1).AsSpan<long>() : default;
         var y = ctx.Output(0);

@@ -1,0 +1,247 @@
+using System.CommandLine;
+using System.Globalization;
+using Bramble.Cli.Options;
+using Bramble.Cli.Support;
+using Bramble.Compression.Decomposition;
+using Bramble.Graph;
+using Bramble.Import.Onnx;
+using Bramble.Runtime;
+using Bramble.Tensors;
+using Bramble.Vision.Imaging;
+using Spectre.Console;
+
+namespace Bramble.Cli.Commands;
+
+/// <summary>
+/// `bramble decompose MODEL --method pca|spatial|flatten|svd (--rank|--energy|--speedup|--target-ms) -o out.onnx`:
+/// low-rank decomposition of conv / FC layers into plain Conv/Gemm nodes, with a per-layer table (rank, MACs,
+/// energy kept, measured time, output error) and whole-model MACs, latency, size and accuracy before/after.
+/// </summary>
+internal static class DecomposeCommand
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static Command Create(CliContext context)
+    {
+        var args = new SessionArgs();
+        var method = new Option<string>("--method", "-m") { Description = "pca, spatial, flatten or svd", DefaultValueFactory = _ => "pca" };
+        method.AcceptOnlyFromAmong("pca", "spatial", "flatten", "svd");
+        var flattenMode = new Option<string>("--flatten-mode") { Description = "flatten: cp (one CP of the whole kernel) or per-filter (Jin et al.)", DefaultValueFactory = _ => "cp" };
+        flattenMode.AcceptOnlyFromAmong("cp", "per-filter");
+        var rank = new Option<string[]>("--rank", "-r") { Description = "Rank for every layer (8) or per layer (conv3=16); repeatable", Arity = ArgumentArity.OneOrMore };
+        var energy = new Option<double?>("--energy") { Description = "Keep this fraction of each layer's spectrum energy, e.g. 0.95" };
+        var speedup = new Option<double?>("--speedup") { Description = "Divide the decomposable layers' MACs by this (Zhang's rank selection)" };
+        var targetMs = new Option<double?>("--target-ms") { Description = "Aim for this measured whole-model latency (ms)" };
+        var calib = new Option<string?>("--calib") { Description = "Directory of calibration images (.png/.jpg/.ppm) or .npy tensors" };
+        var calibCount = new Option<int>("--calib-count") { Description = "Calibration inputs to use", DefaultValueFactory = _ => 32 };
+        var randomCalib = new Option<bool>("--random-calib") { Description = "Calibrate on seeded random inputs (smoke tests only)" };
+        var dataset = new Option<string?>("--dataset") { Description = "Labelled data set for calibration and accuracy: fashion-mnist" };
+        var evalCount = new Option<int>("--eval-count") { Description = "Test images for accuracy (with --dataset)", DefaultValueFactory = _ => 1000 };
+        var mean = new Option<string?>("--mean") { Description = "Per-channel mean subtracted from 0..1 pixels, e.g. 0.485,0.456,0.406" };
+        var std = new Option<string?>("--std") { Description = "Per-channel standard deviation, e.g. 0.229,0.224,0.225" };
+        var bgr = new Option<bool>("--bgr") { Description = "Feed channels as BGR" };
+        var nonlinear = new Option<bool>("--nonlinear") { Description = "pca: reconstruct the post-ReLU response" };
+        var asymmetric = new Option<bool>("--asymmetric") { Description = "pca: fit against the already-approximated earlier layers" };
+        var samples = new Option<int>("--samples") { Description = "Response vectors sampled per input and layer", DefaultValueFactory = _ => 64 };
+        var finetune = new Option<int>("--finetune") { Description = "Fine-tune the decomposed model for this many epochs (needs the training module)" };
+        var iterations = new Option<int>("--iterations", "-n") { Description = "Timed runs per latency measurement", DefaultValueFactory = _ => 10 };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the decomposed ONNX model", Required = true };
+        Validation.AtLeast(calibCount, 1);
+        Validation.AtLeast(evalCount, 1);
+        Validation.AtLeast(samples, 1);
+        Validation.AtLeast(iterations, 1);
+        Validation.AtLeast(finetune, 0);
+
+        var command = new Command("decompose", "Low-rank decomposition of conv/FC layers (pca, spatial SVD, flattening, FC SVD)");
+        args.AddTo(command);
+        foreach (var o in new Option[] { method, flattenMode, rank, energy, speedup, targetMs, calib, calibCount, randomCalib, dataset, evalCount,
+                     mean, std, bgr, nonlinear, asymmetric, samples, finetune, iterations, output })
+            command.Options.Add(o);
+        command.SetAction(parsed =>
+        {
+            if (parsed.GetValue(finetune) > 0)
+                throw new CliUsageException("--finetune needs the training module, which this build does not include yet");
+            int drivers = (parsed.GetValue(rank) is { Length: > 0 } ? 1 : 0) + (parsed.GetValue(energy) != null ? 1 : 0)
+                + (parsed.GetValue(speedup) != null ? 1 : 0) + (parsed.GetValue(targetMs) != null ? 1 : 0);
+            if (drivers != 1) throw new CliUsageException("give exactly one of --rank, --energy, --speedup, --target-ms");
+            var (path, model) = args.LoadModel(parsed, context);
+            using var _ = model;
+            var session = new SessionOptions
+            {
+                Threads = parsed.GetValue(args.Threads),
+                MaxIsa = Kernels.CpuFeatures.Parse(parsed.GetValue(args.Isa) ?? "best"),
+                ReferenceKernels = parsed.GetValue(args.ReferenceKernels),
+                InputShapes = args.InputShapes(parsed, model),
+            };
+            var input = SingleInput(model);
+            int[] shape = session.InputShapes.TryGetValue(input.Name, out var bound) ? bound : input.StaticShape
+                ?? throw new CliUsageException($"input '{input.Name}' has shape {input.ShapeText}: bind it with --shape {input.Name}=1x...");
+            var (calibration, evaluation) = LoadData(parsed, input.Name, shape, calib, calibCount, randomCalib, dataset, evalCount, mean, std, bgr);
+            using var calibrationOwner = calibration;
+            using var evaluationOwner = evaluation == calibration ? null : evaluation;
+            var options = new DecompositionOptions
+            {
+                Method = Enum.Parse<DecompositionMethod>(parsed.GetValue(method)!, ignoreCase: true),
+                Flatten = parsed.GetValue(flattenMode) == "per-filter" ? FlattenMode.PerFilter : FlattenMode.Cp,
+                Energy = parsed.GetValue(energy),
+                Speedup = parsed.GetValue(speedup),
+                Nonlinear = parsed.GetValue(nonlinear),
+                Asymmetric = parsed.GetValue(asymmetric),
+                SamplesPerInput = parsed.GetValue(samples),
+                Session = session,
+            };
+            options = WithRanks(options, parsed.GetValue(rank));
+            if ((options.Nonlinear || options.Asymmetric) && options.Method != DecompositionMethod.Pca)
+                throw new CliUsageException("--nonlinear and --asymmetric apply to --method pca only");
+            int timed = parsed.GetValue(iterations);
+            var result = parsed.GetValue(targetMs) is double target
+                ? ForLatency(context, model, options, calibration, target, timed)
+                : Decomposer.Run(model, options, calibration);
+            using var resultOwner = result;
+            OnnxWriter.Save(result.Model, parsed.GetValue(output)!);
+            var evaluationResult = DecompositionEvaluator.Evaluate(model, result, evaluation, session, timed);
+            WriteReport(context, path, parsed.GetValue(output)!, options, result, evaluationResult);
+            return Cli.ExitOk;
+        });
+        return command;
+    }
+
+    private static ValueInfo SingleInput(Model model)
+    {
+        var inputs = model.Graph.RealInputs.ToList();
+        if (inputs.Count != 1) throw new CliUsageException($"decompose needs a single-input model; this one has {inputs.Count} inputs");
+        return inputs[0];
+    }
+
+    private static DecompositionOptions WithRanks(DecompositionOptions options, string[]? specs)
+    {
+        if (specs == null || specs.Length == 0) return options;
+        var perLayer = new Dictionary<string, int>();
+        int? all = null;
+        foreach (var spec in specs.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            int eq = spec.LastIndexOf('=');
+            string value = eq < 0 ? spec : spec[(eq + 1)..];
+            if (!int.TryParse(value, NumberStyles.Integer, Invariant, out int r) || r < 1)
+                throw new CliUsageException($"--rank '{spec}': expected a positive integer or LAYER=N");
+            if (eq < 0) all = r; else perLayer[spec[..eq]] = r;
+        }
+        return options with { Rank = all, LayerRanks = perLayer };
+    }
+
+    private static (CalibrationSet Calibration, CalibrationSet Evaluation) LoadData(ParseResult parsed, string inputName, int[] shape,
+        Option<string?> calib, Option<int> calibCount, Option<bool> randomCalib, Option<string?> dataset, Option<int> evalCount,
+        Option<string?> mean, Option<string?> std, Option<bool> bgr)
+    {
+        int count = parsed.GetValue(calibCount);
+        var means = ParseFloats(parsed.GetValue(mean), "--mean");
+        var stds = ParseFloats(parsed.GetValue(std), "--std");
+        if (parsed.GetValue(dataset) is string name)
+        {
+            if (!name.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase))
+                throw new CliUsageException($"--dataset '{name}' is not known (available: fashion-mnist)");
+            float m = means?[0] ?? 0, s = stds?[0] ?? 1;
+            var train = IdxCalibration.FashionMnist(inputName, train: true, count, m, s);
+            try
+            {
+                return (train, IdxCalibration.FashionMnist(inputName, train: false, parsed.GetValue(evalCount), m, s));
+            }
+            catch
+            {
+                train.Dispose();
+                throw;
+            }
+        }
+        if (parsed.GetValue(calib) is string dir)
+        {
+            if (shape.Length != 4) throw new CliUsageException($"--calib images need a 4-D image input, not {Format.Shape(shape)}");
+            bool nhwc = shape[3] is 1 or 3 && shape[1] is not (1 or 3);
+            int channels = nhwc ? shape[3] : shape[1];
+            var options = new PreprocessOptions
+            {
+                Width = nhwc ? shape[2] : shape[3],
+                Height = nhwc ? shape[1] : shape[2],
+                Layout = nhwc ? TensorLayout.Nhwc : TensorLayout.Nchw,
+                Channels = channels == 1 ? ChannelOrder.Gray : parsed.GetValue(bgr) ? ChannelOrder.Bgr : ChannelOrder.Rgb,
+                Mean = means,
+                Std = stds,
+            };
+            var set = CalibrationSet.FromImages(dir, inputName, options, count);
+            return (set, set);
+        }
+        if (parsed.GetValue(randomCalib))
+        {
+            var set = CalibrationSet.Random(inputName, shape, count);
+            return (set, set);
+        }
+        var method = parsed.GetValue<string>("--method");
+        if (method == "pca") throw new CliUsageException("pca needs calibration data: --calib DIR, --dataset fashion-mnist or --random-calib");
+        // Data-free methods still report output error and latency: on a few seeded random inputs.
+        var random = CalibrationSet.Random(inputName, shape, Math.Min(count, 4));
+        return (random, random);
+    }
+
+    private static float[]? ParseFloats(string? text, string option)
+    {
+        if (text == null) return null;
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i], NumberStyles.Float, Invariant, out values[i]))
+                throw new CliUsageException($"{option} '{text}': expected comma-separated numbers");
+        return values;
+    }
+
+    /// <summary>
+    /// --target-ms: the MAC speedup needed is estimated from the measured share of the decomposable layers,
+    /// then corrected from the measured latency of each attempt (at most three attempts).
+    /// </summary>
+    private static DecompositionResult ForLatency(CliContext context, Model model, DecompositionOptions options, CalibrationSet calibration,
+        double targetMs, int iterations)
+    {
+        var input = new Dictionary<string, Tensor> { [calibration.InputName] = calibration.Inputs[0] };
+        var (baseMs, _) = DecompositionEvaluator.Latency(model, input, options.Session, iterations);
+        double speedup = Math.Clamp(baseMs / targetMs, 1, 16);
+        DecompositionResult? best = null;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var result = Decomposer.Run(model, options with { Speedup = speedup }, calibration);
+            var (ms, _) = DecompositionEvaluator.Latency(result.Model, input, options.Session, iterations);
+            context.Err.WriteLine($"decompose: --target-ms {targetMs.ToString("0.##", Invariant)}: MAC speedup {speedup.ToString("0.00", Invariant)} gives {ms.ToString("0.00", Invariant)} ms");
+            best?.Dispose();
+            best = result;
+            if (ms <= targetMs) break;
+            // Whatever did not shrink stays: scale the MAC target by the latency still to remove.
+            speedup = Math.Clamp(speedup * ms / targetMs, 1, 64);
+        }
+        return best!;
+    }
+
+    private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", Invariant) + "%" : "-";
+    private static string Ms(double v) => double.IsFinite(v) ? Format.Ms(v) : "-";
+
+    private static void WriteReport(CliContext context, string path, string output, DecompositionOptions options, DecompositionResult result, DecompositionEvaluation e)
+    {
+        var console = context.Console;
+        console.WriteLine($"Model: {path} -> {output}   method: {options.Method.ToString().ToLowerInvariant()}" +
+            (options.Method == DecompositionMethod.Flatten ? $" ({(options.Flatten == FlattenMode.Cp ? "cp" : "per-filter")})" : "") +
+            (options.Nonlinear ? " nonlinear" : "") + (options.Asymmetric ? " asymmetric" : ""));
+        var table = new Table().AddColumns("layer", "shape", "rank", "MACs before", "MACs after", "energy kept", "ms before", "ms after", "output error", "note");
+        foreach (var l in result.Layers)
+            table.AddRow(InfoCommand.Cells(l.Name, l.Geometry, l.Decomposed ? $"{l.Rank}/{l.MaxRank}" : "-", Format.Count(l.MacsBefore), Format.Count(l.MacsAfter),
+                Pct(l.EnergyKept), Ms(l.MsBefore), Ms(l.MsAfter), double.IsFinite(l.OutputError) ? l.OutputError.ToString("0.0000", Invariant) : "-", l.Note));
+        console.Write(table);
+        var summary = new Table().AddColumns("", "before", "after", "ratio");
+        void Row(string name, string before, string after, string ratio) => summary.AddRow(InfoCommand.Cells(name, before, after, ratio));
+        Row("MACs", Format.Count(e.Before.Macs), Format.Count(e.After.Macs), Ratio(e.Before.Macs, e.After.Macs));
+        Row("decomposable layers ms", Ms(e.LayerMsBefore), Ms(e.LayerMsAfter), Ratio(e.LayerMsBefore, e.LayerMsAfter));
+        Row("latency ms (median)", Ms(e.Before.LatencyMs), Ms(e.After.LatencyMs), Ratio(e.Before.LatencyMs, e.After.LatencyMs));
+        Row("weights", Format.Bytes(e.Before.WeightBytes), Format.Bytes(e.After.WeightBytes), Ratio(e.Before.WeightBytes, e.After.WeightBytes));
+        if (e.Before.Accuracy is double a0 && e.After.Accuracy is double a1)
+            Row("top-1 accuracy", Pct(a0), Pct(a1), ((a1 - a0) * 100).ToString("+0.00;-0.00", Invariant) + " pt");
+        Row("output cosine (mean / min)", "", e.MeanCosine.ToString("0.00000", Invariant) + " / " + e.MinCosine.ToString("0.00000", Invariant), "");
+        console.Write(summary);
+    }
+
+    private static string Ratio(double before, double after) => after > 0 && double.IsFinite(before) ? (before / after).ToString("0.00", Invariant) + "x" : "-";
+}

@@ -1,0 +1,46 @@
+using Bramble.Runtime;
+
+namespace Bramble.Compression.Decomposition;
+
+/// <summary>What to decompose and how ranks are chosen. Exactly one of Rank/LayerRanks, Energy or Speedup drives the ranks.</summary>
+public sealed record DecompositionOptions
+{
+    public DecompositionMethod Method { get; init; } = DecompositionMethod.Pca;
+    public FlattenMode Flatten { get; init; } = FlattenMode.Cp;
+
+    /// <summary>One rank for every layer.</summary>
+    public int? Rank { get; init; }
+
+    /// <summary>Ranks by layer (node) name; layers not named keep whatever the other settings choose.</summary>
+    public IReadOnlyDictionary<string, int> LayerRanks { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Keep at least this fraction of each layer's spectrum energy (PCA eigenvalues, squared singular values).</summary>
+    public double? Energy { get; init; }
+
+    /// <summary>Divide the decomposable layers' total MACs by this, ranks chosen by Zhang's criterion.</summary>
+    public double? Speedup { get; init; }
+
+    /// <summary>PCA: reconstruct ReLU(y) where a Relu follows the conv (Zhang's nonlinear solution).</summary>
+    public bool Nonlinear { get; init; }
+
+    /// <summary>PCA: fit each layer against the inputs the already-decomposed layers produce.</summary>
+    public bool Asymmetric { get; init; }
+
+    public int NonlinearIterations { get; init; } = 8;
+    public int CpIterations { get; init; } = 40;
+
+    /// <summary>Response vectors sampled per calibration input and layer.</summary>
+    public int SamplesPerInput { get; init; } = 64;
+
+    /// <summary>A layer is decomposed only if its MACs shrink by at least this factor (the extra layer costs memory traffic).</summary>
+    public double MinimumGain { get; init; } = 1.25;
+
+    /// <summary>Decompose even when the rank saves nothing (tests of exactness at full rank).</summary>
+    public bool KeepUnprofitable { get; init; }
+
+    /// <summary>Only these layers (node names); null = every layer the method applies to.</summary>
+    public IReadOnlySet<string>? Layers { get; init; }
+
+    /// <summary>Sessions used for response collection (threads, ISA, input shapes).</summary>
+    public SessionOptions Session { get; init; } = new();
+}

@@ -1,0 +1,92 @@
+using Bramble.Kernels;
+using Bramble.Kernels.Pool;
+using Bramble.Kernels.Threading;
+using Bramble.Ops.Nn;
+
+namespace Bramble.Tests.Kernels;
+
+public unsafe class PoolKernelTests
+{
+    public static TheoryData<Isa> Caps() => ConvKernelTests.Caps();
+
+    private static PoolParameters Parameters(int batch, int channels, in PoolGeometry2d g) => new(batch, channels, new SlidingWindow
+    {
+        SpatialRank = 2,
+        Input = [1, g.InHeight, g.InWidth],
+        Output = [1, g.OutHeight, g.OutWidth],
+        Kernel = [1, g.KernelH, g.KernelW],
+        Stride = [1, g.StrideH, g.StrideW],
+        Dilation = [1, 1, 1],
+        PadBegin = [0, g.PadTop, g.PadLeft],
+        PadEnd = [0, g.PadBottom, g.PadRight],
+    });
+
+    /// <summary>ONNX output size, floor or ceil; a ceil window starting in the end padding is dropped.</summary>
+    private static int OutSize(int input, int k, int s, int pb, int pe, bool ceil)
+    {
+        int span = input + pb + pe - k;
+        int o = (ceil ? (span + s - 1) / s : span / s) + 1;
+        if (ceil && (o - 1) * s >= input + pb) o--;
+        return o;
+    }
+
+    private static PoolGeometry2d RandomGeometry(Random rng, int i)
+    {
+        // Favour the shapes networks use (2×2 s2, 3×3 s2, Darknet's 2×2 s1), then anything.
+        (int k, int s) = (i % 4) switch { 0 => (2, 2), 1 => (3, 2), 2 => (2, 1), _ => (rng.Next(1, 6), rng.Next(1, 4)) };
+        int kh = k, kw = i % 7 == 0 ? rng.Next(1, 5) : k;
+        int pt = rng.Next(kh), pl = rng.Next(kw), pb = rng.Next(kh), pr = rng.Next(kw);
+        int h = Math.Max(rng.Next(1, 20), kh), w = Math.Max(rng.Next(1, 80), kw);
+        bool ceil = rng.Next(3) == 0;
+        return new PoolGeometry2d(h, w, OutSize(h, kh, s, pt, pb, ceil), OutSize(w, kw, s, pl, pr, ceil), kh, kw, s, s, pt, pl, pb, pr);
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void RandomPoolsMatchReference(Isa isa)
+    {
+        var rng = new Random(11 + (int)isa);
+        using var pool = new WorkerPool(2);
+        for (int i = 0; i < 150; i++)
+        {
+            var g = RandomGeometry(rng, i);
+            int batch = 1 + i % 2, channels = rng.Next(1, 6);
+            var p = Parameters(batch, channels, g);
+            var x = SgemmTests.Random(rng, batch * channels * g.InHeight * g.InWidth);
+            var kind = (PoolKind)(i % 3);
+            var expected = new float[batch * channels * g.OutHeight * g.OutWidth];
+            if (kind == PoolKind.Max) PoolReference.Max<float>(p, x, expected, default, false);
+            else PoolReference.Average(p, x, expected, kind == PoolKind.AverageIncludePad);
+            var y = new float[expected.Length];
+            fixed (float* px = x, py = y) Pool2dKernel.Run(kind, g, px, py, batch * channels, i % 2 == 0 ? pool : null, isa);
+            for (int j = 0; j < y.Length; j++)
+                if (!(MathF.Abs(y[j] - expected[j]) <= 1e-5f * MathF.Max(1, MathF.Abs(expected[j]))))
+                    Assert.Fail($"{kind} {g} cap {isa}: element {j} expected {expected[j]} got {y[j]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void GlobalAverageMatchesReference(Isa isa)
+    {
+        var rng = new Random(3);
+        using var pool = new WorkerPool(2);
+        foreach (int size in new[] { 1, 3, 7, 8, 31, 49, 64, 100, 3136, 20000 })
+        {
+            int planes = rng.Next(1, 9);
+            var x = SgemmTests.Random(rng, planes * size);
+            var expected = new float[planes];
+            GlobalPool.Run(GlobalPoolKind.Average, x, expected, planes, size, 0);
+            var y = new float[planes];
+            fixed (float* px = x, py = y) GlobalAveragePoolKernel.Run(px, py, planes, size, size > 1000 ? pool : null, isa);
+            for (int j = 0; j < planes; j++) Assert.True(MathF.Abs(y[j] - expected[j]) <= 1e-5f, $"size {size} plane {j}: {expected[j]} vs {y[j]}");
+        }
+    }
+
+    [Fact]
+    public void BadGeometryIsAOneLineShapeError()
+    {
+        var e = Assert.Throws<ShapeException>(() => new PoolGeometry2d(4, 4, 2, 2, 0, 2, 2, 2, 0, 0, 0, 0).Validate());
+        Assert.DoesNotContain("\n", e.Message);
+    }
+}
