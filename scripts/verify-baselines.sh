@@ -3,7 +3,7 @@
 # and in ONNX Runtime on the first N Fashion-MNIST test images (default 100).
 #   scripts/verify-baselines.sh [N]
 # Needs: dataset-fashion-mnist, python3-numpy (Debian's /usr/bin/python3), onnxruntime-node in .cache/ort
-# (scripts/fetch-models.sh).
+# (scripts/fetch-models.sh). BRAMBLE="dotnet path/to/Bramble.Cli.dll" overrides the CLI used.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-100}"
@@ -19,7 +19,7 @@ PY
 status=0
 for model in "$ROOT"/models/*.onnx; do
     name="$(basename "$model" .onnx)"
-    "$ROOT/scripts/bramble" run "$model" --input "input=$WORK/input.npy" --output-dir "$WORK/bramble-$name" >/dev/null
+    ${BRAMBLE:-"$ROOT/scripts/bramble"} run "$model" --input "input=$WORK/input.npy" --output-dir "$WORK/bramble-$name" >/dev/null
     node "$ROOT/bench/ort/ort-run.js" "$model" --input "input=$WORK/input.npy" --output-dir "$WORK/ort-$name" >/dev/null
     /usr/bin/python3 - "$name" "$WORK/bramble-$name/logits.npy" "$WORK/ort-$name/logits.npy" <<'PY' || status=1
 import sys, numpy as np

@@ -85,7 +85,13 @@ public sealed class GraphBuilder
     public string GlobalAveragePool(string x) => AddNode("GlobalAveragePool", "gap", [x]);
     public string Flatten(string x) => AddNode("Flatten", "flatten", [x], Graph.Attribute.Of("axis", 1L));
     public string Add(string a, string b) => AddNode("Add", "add", [a, b]);
-    public string Dropout(string x, float ratio) => AddNode("Dropout", "dropout", [x, Constant(Name("dropout_") + ".ratio", ratio, 1)]);
+    public string Dropout(string x, float ratio)
+    {
+        // ONNX requires the ratio to be a scalar (rank 0), not a one-element vector.
+        string name = Name("dropout_") + ".ratio";
+        _graph.Initializers[name] = Tensor.Scalar(ratio);
+        return AddNode("Dropout", "dropout", [x, name]);
+    }
 
     /// <summary>A dense layer as Gemm with transB = 1 (weight [out, in], PyTorch's layout).</summary>
     public string Dense(string x, int inFeatures, int outFeatures)
