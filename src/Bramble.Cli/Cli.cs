@@ -29,6 +29,8 @@ public static class Cli
         ProfileCommand.Create,
         DarknetWeightsCommand.Create,
         QuantizeCommand.Create,
+        TrainCommand.Create,
+        EvalCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>

@@ -1,0 +1,89 @@
+using Bramble.Graph;
+using Bramble.Training.Autodiff;
+
+namespace Bramble.Training.Gradients;
+
+/// <summary>
+/// Pointwise activations: Relu, LeakyRelu, Clip, Sigmoid, HardSwish. The backward reads the forward
+/// input (or, for Sigmoid, the output) and multiplies the incoming gradient by the local slope.
+/// </summary>
+public sealed class ActivationGradient : GradientOp
+{
+    private readonly string _kind;
+    private readonly float _alpha;
+    private float _min = float.NegativeInfinity, _max = float.PositiveInfinity;
+
+    public ActivationGradient(Node node, TValue[] inputs, TValue[] outputs) : base(node, inputs, outputs)
+    {
+        _kind = node.OpType;
+        _alpha = node.GetFloat("alpha", 0.01f);
+        if (_kind == "Clip")
+        {
+            // Opset < 11 carries the bounds as attributes; later opsets as optional constant inputs.
+            _min = node.GetFloat("min", float.NegativeInfinity);
+            _max = node.GetFloat("max", float.PositiveInfinity);
+        }
+    }
+
+    public override void Forward(TrainContext ctx)
+    {
+        var x = In(0);
+        if (_kind == "Clip")
+        {
+            if (Optional(1) is { Length: 1 } lo) _min = lo.Data[0];
+            if (Optional(2) is { Length: 1 } hi) _max = hi.Data[0];
+        }
+        Out.Resize(x.Shape);
+        float[] s = x.Data, d = Out.Data;
+        switch (_kind)
+        {
+            case "Relu":
+                for (int i = 0; i < s.Length; i++) d[i] = s[i] > 0 ? s[i] : 0f;
+                break;
+            case "LeakyRelu":
+                for (int i = 0; i < s.Length; i++) d[i] = s[i] >= 0 ? s[i] : _alpha * s[i];
+                break;
+            case "Clip":
+                for (int i = 0; i < s.Length; i++) d[i] = MathF.Min(MathF.Max(s[i], _min), _max);
+                break;
+            case "Sigmoid":
+                for (int i = 0; i < s.Length; i++) d[i] = 1f / (1f + MathF.Exp(-s[i]));
+                break;
+            case "HardSwish":
+                for (int i = 0; i < s.Length; i++) d[i] = s[i] * MathF.Min(1f, MathF.Max(0f, s[i] / 6f + 0.5f));
+                break;
+            default:
+                throw new UnsupportedOperatorException($"{Node.Describe()}: no gradient for activation {_kind}");
+        }
+    }
+
+    public override void Backward(TrainContext ctx)
+    {
+        var x = In(0);
+        if (!x.NeedsGrad) return;
+        float[] s = x.Data, y = Out.Data, dy = Out.Grad, dx = x.Grad;
+        switch (_kind)
+        {
+            case "Relu":
+                for (int i = 0; i < s.Length; i++) if (s[i] > 0) dx[i] += dy[i];
+                break;
+            case "LeakyRelu":
+                for (int i = 0; i < s.Length; i++) dx[i] += s[i] >= 0 ? dy[i] : _alpha * dy[i];
+                break;
+            case "Clip":
+                for (int i = 0; i < s.Length; i++) if (s[i] >= _min && s[i] <= _max) dx[i] += dy[i];
+                break;
+            case "Sigmoid":
+                for (int i = 0; i < s.Length; i++) dx[i] += dy[i] * y[i] * (1f - y[i]);
+                break;
+            case "HardSwish":
+                for (int i = 0; i < s.Length; i++)
+                {
+                    float v = s[i];
+                    float slope = v < -3f ? 0f : v > 3f ? 1f : v / 3f + 0.5f;
+                    dx[i] += dy[i] * slope;
+                }
+                break;
+        }
+    }
+}
