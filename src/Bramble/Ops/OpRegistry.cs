@@ -36,6 +36,7 @@ public static partial class OpRegistry
         RegisterReductions(add);
         RegisterQuantized(add);
         RegisterBramble(add);
+        RegisterSparse(add);
     }
 
     static partial void RegisterElementwise(Registrar add);
@@ -44,6 +45,7 @@ public static partial class OpRegistry
     static partial void RegisterReductions(Registrar add);
     static partial void RegisterQuantized(Registrar add);
     static partial void RegisterBramble(Registrar add);
+    static partial void RegisterSparse(Registrar add);
 
     /// <summary>Bramble's own operator domain (fused and binary ops that ONNX has no name for).</summary>
     public const string BrambleDomain = "ai.bramble";

@@ -13,6 +13,7 @@ public static class PassPipeline
         {
             passes.Add(new RemoveIdentities());
             passes.Add(new FoldBatchNormalization());
+            passes.Add(new Sparse.UseSparseKernels());
         }
         return passes;
     }
