@@ -23,6 +23,7 @@ public static class Cli
         BenchCommand.Create,
         OpsCommand.Create,
         DecomposeCommand.Create,
+        PruneCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>

@@ -41,7 +41,7 @@ public sealed unsafe class SparseConv(Node node) : Operator(node)
             : null;
     }
 
-    public override string KernelName => $"sparse 1x1 csr {(_csr == null ? "" : $"{_csr.Sparsity:P0} ")}";
+    public override string KernelName => _csr == null ? "sparse 1x1 csr" : $"sparse 1x1 csr {(100 * _csr.Sparsity).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}% zeros";
 
     public override long CountMacs(InferContext ctx)
     {
