@@ -34,6 +34,8 @@ public static class MagnitudePruning
         if (!(options.Sparsity >= 0 && options.Sparsity < 1))
             throw new BrambleException($"magnitude pruning: sparsity must be in [0, 1), got {options.Sparsity}");
         var graph = model.Graph;
+        // Exporters route shared weights and biases through Identity nodes; seen through, they are constants.
+        new Passes.RemoveIdentities().Run(model);
         GraphValidator.ValidateAndSort(graph);
         var layers = PrunableLayer.Find(graph);
         var exempt = new HashSet<Node>();

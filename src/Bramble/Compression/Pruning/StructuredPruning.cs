@@ -37,6 +37,8 @@ public static class StructuredPruning
         if (!(options.Fraction >= 0 && options.Fraction < 1))
             throw new BrambleException($"structured pruning: fraction must be in [0, 1), got {options.Fraction}");
         var graph = model.Graph;
+        // Exporters route shared weights and biases through Identity nodes; seen through, they are constants.
+        new Passes.RemoveIdentities().Run(model);
         GraphValidator.ValidateAndSort(graph);
         var report = new List<StructuredLayerReport>();
         foreach (var conv in graph.Nodes.Where(n => n.OpType == "Conv" && n.Domain.Length == 0).ToList())
