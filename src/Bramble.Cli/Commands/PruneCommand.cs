@@ -87,7 +87,7 @@ internal static class PruneCommand
                     .Select(r => new Row(r.Node, $"{Pct(r.SparsityBefore)} -> {Pct(r.SparsityAfter)}", r.Note)).ToList();
             }
             string outPath = parsed.GetValue(output)!;
-            OnnxWriter.Save(model, outPath);
+            OnnxWriter.Save(model, outPath, new OnnxWriteOptions { SparseInitializers = true });
             var after = Measure(model, data, session, timed);
             WriteReport(context, path, outPath, structured, amount, rows, before, after);
             return Cli.ExitOk;
@@ -171,7 +171,7 @@ internal static class PruneCommand
         Add("latency ms (median)", Format.Ms(before.LatencyMs), Format.Ms(after.LatencyMs), Ratio(before.LatencyMs, after.LatencyMs));
         Add("weights (dense bytes)", Format.Bytes(before.WeightBytes), Format.Bytes(after.WeightBytes), Ratio(before.WeightBytes, after.WeightBytes));
         long file = new FileInfo(output).Length;
-        Add("output file / gzip", "", $"{Format.Bytes(file)} / {Format.Bytes(GzipSize(output))}", "");
+        Add("output file (sparse where smaller) / gzip", "", $"{Format.Bytes(file)} / {Format.Bytes(GzipSize(output))}", Ratio(before.WeightBytes, file));
         if (before.Accuracy is double a0 && after.Accuracy is double a1)
             Add("top-1 accuracy", Pct(a0), Pct(a1), ((a1 - a0) * 100).ToString("+0.00;-0.00", Invariant) + " pt");
         console.Write(summary);
