@@ -31,6 +31,7 @@ public static class Cli
         QuantizeCommand.Create,
         TrainCommand.Create,
         EvalCommand.Create,
+        PruneCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>

@@ -37,6 +37,7 @@ public static partial class OpRegistry
         RegisterQuantized(add);
         RegisterBramble(add);
         RegisterBinary(add);
+        RegisterSparse(add);
     }
 
     static partial void RegisterElementwise(Registrar add);
@@ -46,6 +47,7 @@ public static partial class OpRegistry
     static partial void RegisterQuantized(Registrar add);
     static partial void RegisterBramble(Registrar add);
     static partial void RegisterBinary(Registrar add);
+    static partial void RegisterSparse(Registrar add);
 
     /// <summary>Bramble's own operator domain (fused and binary ops that ONNX has no name for).</summary>
     public const string BrambleDomain = "ai.bramble";

@@ -22,6 +22,7 @@ public static class PassPipeline
             passes.Add(new Fusion.FoldConvAffine());
             passes.Add(new Fusion.FuseConvActivation());
             passes.Add(new Fusion.FuseGemmActivation());
+            passes.Add(new Sparse.UseSparseKernels());
         }
         return passes;
     }

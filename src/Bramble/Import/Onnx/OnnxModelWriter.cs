@@ -10,7 +10,14 @@ internal sealed class OnnxModelWriter
     /// <summary>Where external tensors were placed in the sidecar file.</summary>
     private readonly Dictionary<Tensor, (string Location, long Offset)> _external;
 
-    public OnnxModelWriter(Dictionary<Tensor, (string Location, long Offset)> external) => _external = external;
+    /// <summary>Whether initializers that are smaller sparse are written as sparse_initializer.</summary>
+    private readonly bool _sparse;
+
+    public OnnxModelWriter(Dictionary<Tensor, (string Location, long Offset)> external, bool sparseInitializers = false)
+    {
+        _external = external;
+        _sparse = sparseInitializers;
+    }
 
     public void Model(ProtoWriter w, Model m)
     {
@@ -43,11 +50,13 @@ internal sealed class OnnxModelWriter
         foreach (var node in g.Nodes) w.Message(OnnxFields.Graph.Node, node, Node);
         w.OptionalString(OnnxFields.Graph.Name, g.Name);
         foreach (var (name, tensor) in g.Initializers)
-            w.Message(OnnxFields.Graph.Initializer, (tensor, name), Tensor);
+            if (!WriteSparse(tensor)) w.Message(OnnxFields.Graph.Initializer, (tensor, name), Tensor);
         w.OptionalString(OnnxFields.Graph.DocString, g.DocString);
         foreach (var vi in g.Inputs) w.Message(OnnxFields.Graph.Input, vi, ValueInfo);
         foreach (var vi in g.Outputs) w.Message(OnnxFields.Graph.Output, vi, ValueInfo);
         foreach (var vi in g.ValueInfos.Values) w.Message(OnnxFields.Graph.ValueInfo, vi, ValueInfo);
+        foreach (var (name, tensor) in g.Initializers)
+            if (WriteSparse(tensor)) w.Message(OnnxFields.Graph.SparseInitializer, (tensor, name), SparseTensor);
     }
 
     private void Node(ProtoWriter w, Node n)
@@ -93,9 +102,9 @@ internal sealed class OnnxModelWriter
         if (a.RefAttrName != null) w.String(OnnxFields.Attribute.RefAttrName, a.RefAttrName);
         if (!hasValue) return;
         if (a.Type == AttributeType.SparseTensor && a.Tensor != null)
-            w.Message(OnnxFields.Attribute.SparseTensor, a.Tensor, SparseTensor);
+            w.Message(OnnxFields.Attribute.SparseTensor, (a.Tensor, ""), SparseTensor);
         if (a.Type == AttributeType.SparseTensors)
-            foreach (var t in a.Tensors) w.Message(OnnxFields.Attribute.SparseTensors, t, SparseTensor);
+            foreach (var t in a.Tensors) w.Message(OnnxFields.Attribute.SparseTensors, (t, ""), SparseTensor);
     }
 
     private void ValueInfo(ProtoWriter w, ValueInfo vi)
@@ -150,9 +159,26 @@ internal sealed class OnnxModelWriter
         return copy;
     }
 
-    /// <summary>A dense tensor written back as a SparseTensorProto of its non-zero elements (linear indices).</summary>
-    private void SparseTensor(ProtoWriter w, Tensor dense)
+    /// <summary>True when <paramref name="t"/> goes to sparse_initializer: asked for, inline, and smaller that way.</summary>
+    private bool WriteSparse(Tensor t)
     {
+        if (!_sparse || _external.ContainsKey(t) || t.Length == 0 || t.Type.Size() == 0) return false;
+        int size = t.Type.Size();
+        var bytes = t.AsSpan<byte>();
+        long nonZero = 0;
+        for (long i = 0; i < t.Length; i++)
+            if (bytes.Slice((int)(i * size), size).IndexOfAnyExcept((byte)0) >= 0) nonZero++;
+        // Each kept element costs its value plus an int64 linear index (the only index type ONNX allows).
+        return nonZero * (size + 8L) < t.Length * (long)size;
+    }
+
+    /// <summary>
+    /// A dense tensor written back as a SparseTensorProto of its non-zero elements (linear indices); the
+    /// values tensor carries the name, as ONNX specifies for sparse initializers.
+    /// </summary>
+    private void SparseTensor(ProtoWriter w, (Tensor Tensor, string Name) named)
+    {
+        var dense = named.Tensor;
         int size = dense.Type.Size();
         var bytes = dense.AsSpan<byte>();
         var nonZero = new List<long>();
@@ -163,7 +189,7 @@ internal sealed class OnnxModelWriter
         for (int k = 0; k < nonZero.Count; k++)
             bytes.Slice((int)(nonZero[k] * size), size).CopyTo(valueBytes.Slice(k * size, size));
         using var indices = Tensors.Tensor.FromArray(nonZero.ToArray(), nonZero.Count);
-        w.Message(OnnxFields.SparseTensor.Values, (values, ""), Tensor);
+        w.Message(OnnxFields.SparseTensor.Values, (values, named.Name), Tensor);
         w.Message(OnnxFields.SparseTensor.Indices, (indices, ""), Tensor);
         foreach (int d in dense.Shape) w.Int64(OnnxFields.SparseTensor.Dims, d);
     }

@@ -14,4 +14,11 @@ public sealed class OnnxWriteOptions
 
     /// <summary>Each external tensor starts at a multiple of this (so the sidecar can be memory-mapped aligned).</summary>
     public int ExternalDataAlignment { get; init; } = 64;
+
+    /// <summary>
+    /// Write each initializer whose non-zero values plus their int64 indices take fewer bytes than its dense
+    /// form as a graph sparse_initializer (pruned weights above about two-thirds sparsity). Readers densify
+    /// them again, so the model computes exactly the same.
+    /// </summary>
+    public bool SparseInitializers { get; init; }
 }

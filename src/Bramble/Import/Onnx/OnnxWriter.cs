@@ -15,7 +15,7 @@ public static class OnnxWriter
     {
         options ??= new OnnxWriteOptions();
         var external = WriteExternalData(model.Graph, path, options);
-        var writer = new OnnxModelWriter(external);
+        var writer = new OnnxModelWriter(external, options.SparseInitializers);
         WriteFile(path, stream => writer.Model(new ProtoWriter(stream), model));
     }
 

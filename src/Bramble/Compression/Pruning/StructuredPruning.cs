@@ -1,0 +1,138 @@
+using Bramble.Graph;
+using Bramble.Passes;
+using Bramble.Tensors;
+
+namespace Bramble.Compression.Pruning;
+
+/// <summary>How filters are ranked: by the L1 or L2 norm of their weights (Li et al. 2017), or by the
+/// |γ| of the BatchNormalization that follows (network slimming, Liu et al. 2017; L1 when there is none).</summary>
+public enum FilterCriterion { L1, L2, BnScale }
+
+/// <summary>Options for <see cref="StructuredPruning"/>.</summary>
+public sealed record StructuredPruningOptions
+{
+    /// <summary>Fraction of each prunable Conv's filters to remove, in [0, 1); at least one filter is always kept.</summary>
+    public double Fraction { get; init; } = 0.25;
+    public FilterCriterion Criterion { get; init; } = FilterCriterion.L1;
+}
+
+/// <summary>One Conv's line in a structured pruning report.</summary>
+public sealed record StructuredLayerReport(string Node, int FiltersBefore, int FiltersKept, string Note);
+
+/// <summary>
+/// Structured (filter) pruning: whole output filters of a Conv are removed, with their bias, the
+/// matching BatchNormalization parameters and the matching input channels of the Convs that read them.
+/// The network stays dense and simply becomes smaller, so every kernel gets faster.
+/// </summary>
+/// <remarks>
+/// Only Conv(group 1) → [BatchNormalization] → [activation / pooling]* → Conv(group 1) chains are
+/// rewritten. A layer whose output reaches Add, Concat, a depthwise Conv, Flatten/Gemm or a graph
+/// output is left as it is and the report says which node blocked it: those need channel sets that
+/// agree across several layers (residual groups) and are follow-up work.
+/// </remarks>
+public static class StructuredPruning
+{
+    public static List<StructuredLayerReport> Apply(Model model, StructuredPruningOptions options)
+    {
+        if (!(options.Fraction >= 0 && options.Fraction < 1))
+            throw new BrambleException($"structured pruning: fraction must be in [0, 1), got {options.Fraction}");
+        var graph = model.Graph;
+        // Exporters route shared weights and biases through Identity nodes; seen through, they are constants.
+        new Passes.RemoveIdentities().Run(model);
+        GraphValidator.ValidateAndSort(graph);
+        var report = new List<StructuredLayerReport>();
+        foreach (var conv in graph.Nodes.Where(n => n.OpType == "Conv" && n.Domain.Length == 0).ToList())
+        {
+            var w = GraphQueries.Constant(graph, conv.InputOrEmpty(1));
+            if (w == null || w.Type != DataType.Float32 || w.Rank < 2) { report.Add(new(conv.DisplayName, 0, 0, "weights not constant float32")); continue; }
+            int m = w.Shape[0];
+            string biasName = conv.InputOrEmpty(2);
+            var bias = GraphQueries.Constant(graph, biasName);
+            if (conv.GetInt("group", 1) != 1) { report.Add(new(conv.DisplayName, m, m, "grouped/depthwise producer (follow-up work)")); continue; }
+            if (biasName.Length > 0 && bias == null) { report.Add(new(conv.DisplayName, m, m, "bias not constant")); continue; }
+
+            var region = ChannelRegion.Walk(graph, graph.ConsumerMap(), conv, m);
+            if (region.Blocker != null) { report.Add(new(conv.DisplayName, m, m, "kept: " + region.Blocker)); continue; }
+
+            int remove = Math.Min(m - 1, (int)Math.Floor(options.Fraction * m));
+            var scores = Scores(graph, w, region, options.Criterion, out string criterion);
+            int[] keep = Keep(scores, m - remove);
+            if (keep.Length < m) Rewrite(graph, conv, keep, region);
+            report.Add(new(conv.DisplayName, m, keep.Length, $"by {criterion}"));
+        }
+        GraphQueries.DropUnusedInitializers(graph);
+        return report;
+    }
+
+    private static double[] Scores(Bramble.Graph.Graph graph, Tensor w, ChannelRegion region, FilterCriterion criterion, out string used)
+    {
+        int m = w.Shape[0];
+        var scores = new double[m];
+        if (criterion == FilterCriterion.BnScale && region.BatchNorms.Count > 0)
+        {
+            var gamma = graph.Initializers[region.BatchNorms[0].Inputs[1]].AsReadOnlySpan<float>();
+            for (int f = 0; f < m; f++) scores[f] = Math.Abs(gamma[f]);
+            used = "BN |gamma|";
+            return scores;
+        }
+        var s = w.AsReadOnlySpan<float>();
+        int per = s.Length / m;
+        for (int f = 0; f < m; f++)
+        {
+            double acc = 0;
+            for (int k = 0; k < per; k++)
+            {
+                double v = s[f * per + k];
+                acc += criterion == FilterCriterion.L2 ? v * v : Math.Abs(v);
+            }
+            scores[f] = criterion == FilterCriterion.L2 ? Math.Sqrt(acc) : acc;
+        }
+        used = criterion == FilterCriterion.L2 ? "L2" : "L1";
+        return scores;
+    }
+
+    /// <summary>Indices of the <paramref name="count"/> highest scores, ascending (ties keep the earlier filter).</summary>
+    internal static int[] Keep(double[] scores, int count)
+    {
+        var order = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ThenBy(i => i).Take(count).ToArray();
+        Array.Sort(order);
+        return order;
+    }
+
+    private static void Rewrite(Bramble.Graph.Graph graph, Node conv, int[] keep, ChannelRegion region)
+    {
+        Replace(graph, conv, 1, SliceAxis(graph.Initializers[conv.Inputs[1]], 0, keep));
+        if (conv.InputOrEmpty(2).Length > 0) Replace(graph, conv, 2, SliceAxis(graph.Initializers[conv.Inputs[2]], 0, keep));
+        foreach (var bn in region.BatchNorms)
+            for (int i = 1; i <= 4; i++) Replace(graph, bn, i, SliceAxis(graph.Initializers[bn.Inputs[i]], 0, keep));
+        foreach (var consumer in region.Consumers)
+            Replace(graph, consumer, 1, SliceAxis(graph.Initializers[consumer.Inputs[1]], 1, keep));
+        // Recorded shapes of the thinned values are stale; shape inference recomputes them.
+        foreach (var v in region.Values) graph.ValueInfos.Remove(v);
+    }
+
+    private static void Replace(Bramble.Graph.Graph graph, Node node, int input, Tensor value)
+    {
+        string name = graph.UniqueName(node.Inputs[input] + "_pruned");
+        graph.Initializers[name] = value;
+        node.Inputs[input] = name;
+    }
+
+    /// <summary>Copy of <paramref name="t"/> keeping only the listed indices along axis 0 or 1.</summary>
+    internal static Tensor SliceAxis(Tensor t, int axis, int[] keep)
+    {
+        var shape = (int[])t.Shape.Clone();
+        int outer = 1, inner = 1;
+        for (int d = 0; d < axis; d++) outer *= shape[d];
+        for (int d = axis + 1; d < shape.Length; d++) inner *= shape[d];
+        int n = shape[axis];
+        shape[axis] = keep.Length;
+        var result = Tensor.Allocate(t.Type, shape);
+        var src = t.AsReadOnlySpan<float>();
+        var dst = result.AsSpan<float>();
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < keep.Length; j++)
+                src.Slice((o * n + keep[j]) * inner, inner).CopyTo(dst.Slice((o * keep.Length + j) * inner, inner));
+        return result;
+    }
+}
