@@ -16,13 +16,14 @@ public static class PassPipeline
             passes.Add(new Binary.BinarizeLayers());
             passes.Add(new FoldBatchNormalization());
             passes.Add(new Quantization.FoldQdqConv());
+            // Before fusion: it looks for plain 1×1 Convs whose weights are mostly zeros.
+            passes.Add(new Sparse.UseSparseKernels());
         }
         if (level >= OptimizationLevel.All)
         {
             passes.Add(new Fusion.FoldConvAffine());
             passes.Add(new Fusion.FuseConvActivation());
             passes.Add(new Fusion.FuseGemmActivation());
-            passes.Add(new Sparse.UseSparseKernels());
         }
         return passes;
     }
