@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace Bramble.Tests.Kernels.Sparse;
 
-public class SparseConvTests(ITestOutputHelper output)
+public class SparseConvTests
 {
     private static Tensor Weights(Random rng, double sparsity, params int[] shape)
     {
@@ -78,40 +78,4 @@ public class SparseConvTests(ITestOutputHelper output)
         Assert.Equal("Conv", model.Graph.Nodes.Single().OpType);
     }
 
-    [Fact]
-    public void SparseBeatsDensePointwiseConvAtHighSparsity()
-    {
-        // 256→256 at 28×28, one thread, CPU time of repeated runs (the machine is shared: wall time is noise).
-        foreach (double sparsity in new[] { 0.8, 0.9 })
-        {
-            var rng = new Random(5);
-            using var model = OneConv(rng, 256, 256, 28, sparsity);
-            using var x = Weights(rng, 0, 1, 256, 28, 28);
-            double dense = Time(model, x, OptimizationLevel.None, "Conv");
-            double sparse = Time(model, x, OptimizationLevel.All, "SparseConv");
-            output.WriteLine($"sparsity {sparsity:P0}: dense {dense * 1e3:F2} ms, sparse {sparse * 1e3:F2} ms, speedup {dense / sparse:F2}x");
-            // Release builds measure 4–8×; Debug builds on a loaded machine about 2×. The bound is far below
-            // the 1.5×/2.5× targets so that noise cannot fail it, but a sparse kernel no faster than dense at 90% would.
-            if (sparsity >= 0.9) Assert.True(dense / sparse > 1.1, $"speedup {dense / sparse:F2}x at {sparsity:P0}");
-        }
-    }
-
-    private static double Time(Model model, Tensor x, OptimizationLevel level, string expectedOp)
-    {
-        using var session = new InferenceSession(model, new SessionOptions { Optimization = level, Threads = 1 });
-        Assert.Equal(expectedOp, session.Model.Graph.Nodes.Single().OpType);
-        using var y = Tensor.Allocate(DataType.Float32, 1, 256, 28, 28);
-        var inputs = new[] { new NamedTensor("x", x) };
-        var outputs = new[] { new NamedTensor("y", y) };
-        session.Run(inputs, outputs);
-        var samples = new double[7];
-        for (int s = 0; s < samples.Length; s++)
-        {
-            var start = Process.GetCurrentProcess().TotalProcessorTime;
-            for (int i = 0; i < 5; i++) session.Run(inputs, outputs);
-            samples[s] = (Process.GetCurrentProcess().TotalProcessorTime - start).TotalSeconds / 5;
-        }
-        // The fastest sample is the one least disturbed by other processes sharing the cores and caches.
-        return samples.Min();
-    }
 }
