@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Bramble.Tests.Support;
 using Bramble.Vision.Detection;
 
 namespace Bramble.Tests.Import.Darknet;
@@ -12,12 +13,9 @@ namespace Bramble.Tests.Import.Darknet;
 /// </summary>
 internal sealed unsafe class LibDarknet : IDisposable
 {
-    public const string LibraryPath = "/usr/lib/darknet/libdarknet.so";
+    public const string LibraryPath = DarknetLibrary.Path;
     private const int LayerSize = 1184, LayerOutputs = 88, LayerOutH = 120, LayerOutW = 124, LayerOutC = 128, LayerOutputPtr = 616;
     private const int NetLayers = 32, DetectionSize = 48, DetProb = 24, DetObjectness = 40;
-
-    private static readonly object Gate = new();
-    private static nint _lib;
 
     private readonly delegate* unmanaged[Cdecl]<nint, float*, float*> _predict;
     private readonly delegate* unmanaged[Cdecl]<nint, int, int, float, float, int*, int, int*, nint> _getBoxes;
@@ -27,21 +25,18 @@ internal sealed unsafe class LibDarknet : IDisposable
     private nint _net;
 
     /// <summary>Whether the library can be loaded on this machine (x64 Linux with the package installed).</summary>
-    public static bool IsAvailable => RuntimeInformation.ProcessArchitecture == Architecture.X64 && OperatingSystem.IsLinux() && File.Exists(LibraryPath);
+    public static bool IsAvailable => DarknetLibrary.IsAvailable;
 
     public LibDarknet(string cfg, string weights)
     {
-        lock (Gate)
-        {
-            if (_lib == 0) _lib = NativeLibrary.Load(LibraryPath);
-        }
-        var load = (delegate* unmanaged[Cdecl]<byte*, byte*, int, nint>)NativeLibrary.GetExport(_lib, "load_network");
-        var setBatch = (delegate* unmanaged[Cdecl]<nint, int, void>)NativeLibrary.GetExport(_lib, "set_batch_network");
-        _predict = (delegate* unmanaged[Cdecl]<nint, float*, float*>)NativeLibrary.GetExport(_lib, "network_predict");
-        _getBoxes = (delegate* unmanaged[Cdecl]<nint, int, int, float, float, int*, int, int*, nint>)NativeLibrary.GetExport(_lib, "get_network_boxes");
-        _nms = (delegate* unmanaged[Cdecl]<nint, int, int, float, void>)NativeLibrary.GetExport(_lib, "do_nms_sort");
-        _freeDetections = (delegate* unmanaged[Cdecl]<nint, int, void>)NativeLibrary.GetExport(_lib, "free_detections");
-        _freeNetwork = (delegate* unmanaged[Cdecl]<nint, void>)NativeLibrary.GetExport(_lib, "free_network");
+        nint lib = DarknetLibrary.Load();
+        var load = (delegate* unmanaged[Cdecl]<byte*, byte*, int, nint>)NativeLibrary.GetExport(lib, "load_network");
+        var setBatch = (delegate* unmanaged[Cdecl]<nint, int, void>)NativeLibrary.GetExport(lib, "set_batch_network");
+        _predict = (delegate* unmanaged[Cdecl]<nint, float*, float*>)NativeLibrary.GetExport(lib, "network_predict");
+        _getBoxes = (delegate* unmanaged[Cdecl]<nint, int, int, float, float, int*, int, int*, nint>)NativeLibrary.GetExport(lib, "get_network_boxes");
+        _nms = (delegate* unmanaged[Cdecl]<nint, int, int, float, void>)NativeLibrary.GetExport(lib, "do_nms_sort");
+        _freeDetections = (delegate* unmanaged[Cdecl]<nint, int, void>)NativeLibrary.GetExport(lib, "free_detections");
+        _freeNetwork = (delegate* unmanaged[Cdecl]<nint, void>)NativeLibrary.GetExport(lib, "free_network");
         var cfgBytes = System.Text.Encoding.UTF8.GetBytes(cfg + "\0");
         var weightBytes = System.Text.Encoding.UTF8.GetBytes(weights + "\0");
         fixed (byte* c = cfgBytes)

@@ -1,11 +1,15 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Bramble.Tests.Support;
 
 namespace Bramble.Tests.Vision.Imaging;
 
 /// <summary>Darknet's own image functions (Debian's libdarknet.so), the reference Bramble's letterbox must match bit for bit.</summary>
 internal static unsafe class DarknetReference
 {
+    // Loads the library off the test threads before the first [DllImport] call binds to it (see DarknetLibrary).
+    static DarknetReference() => DarknetLibrary.Load();
+
     [StructLayout(LayoutKind.Sequential)]
     public struct DarknetImage
     {

@@ -9,7 +9,7 @@ namespace Bramble.Tests.Vision.Imaging;
 internal static class ImagingTestData
 {
     public const string DogJpeg = "/usr/share/darknet/data/dog.jpg";
-    public const string DarknetLibrary = "/usr/lib/darknet/libdarknet.so";
+    public const string DarknetLibrary = Support.DarknetLibrary.Path;
 
     /// <summary>True if <paramref name="path"/> exists; otherwise fails the test under CI, returns false locally.</summary>
     public static bool Require(string path) => Bramble.Tests.Support.TestResources.Require(path) != null;
