@@ -215,6 +215,30 @@ public sealed class WeightReleaseTests : IDisposable
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4f);
     }
 
+    [Fact]
+    public void SparseKernelsHoldTheirCsrCopyOnly()
+    {
+        // A 1×1 conv with 90 % zero weights becomes a SparseConv, which copies its CSR arrays in Prepare.
+        var g = new Bramble.Graph.Graph();
+        g.Inputs.Add(ValueInfo.Of("x", DataType.Float32, 1, 20, 5, 5));
+        var w = Tensor.Allocate(DataType.Float32, 16, 20, 1, 1);
+        var span = w.AsSpan<float>();
+        for (int i = 0; i < span.Length; i += 10) span[i] = 0.1f * (i % 7) + 0.05f;
+        g.Initializers["w"] = w;
+        g.Nodes.Add(new Node("Conv", ["x", "w"], ["y"], "conv"));
+        g.Outputs.Add(ValueInfo.Of("y", DataType.Float32, 1, 16, 5, 5));
+        using var model = new Model(g);
+        using var owned = new InferenceSession(Save(model), Options());
+        using var reference = new InferenceSession(model, Options(reference: true));
+        Assert.Contains(owned.Model.Graph.Nodes, n => n.OpType == "SparseConv");
+        Assert.True(owned.OriginalWeightsReleased);
+        Assert.Equal(0, owned.RetainedConstantBytes);
+        using var x = Input(9, 1, 20, 5, 5);
+        var expected = Run(reference, x);
+        var actual = Run(owned, x);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4f);
+    }
+
     [Theory]
     [InlineData("Conv")]
     [InlineData("FusedConv")]
