@@ -82,7 +82,8 @@ internal sealed class SessionArgs
         var (path, model) = LoadModel(parsed, context);
         try
         {
-            var session = CreateSession(parsed, model);
+            // The session takes the model over, so it may hold packed weights without their originals.
+            var session = CreateSession(parsed, model, ownsModel: true);
             return new OpenModel(path, model, session, clock.Elapsed.TotalMilliseconds);
         }
         catch
@@ -108,8 +109,8 @@ internal sealed class SessionArgs
         return shapes;
     }
 
-    /// <summary>A session over <paramref name="model"/> with the command line's options (it does not own the model).</summary>
-    public InferenceSession CreateSession(ParseResult parsed, Model model)
+    /// <summary>A session over <paramref name="model"/> with the command line's options (owning the model only when asked).</summary>
+    public InferenceSession CreateSession(ParseResult parsed, Model model, bool ownsModel = false)
     {
         var options = new SessionOptions
         {
@@ -118,7 +119,7 @@ internal sealed class SessionArgs
             ReferenceKernels = parsed.GetValue(ReferenceKernels),
             InputShapes = InputShapes(parsed, model),
         };
-        return new InferenceSession(model, options);
+        return new InferenceSession(model, options, ownsModel);
     }
 }
 

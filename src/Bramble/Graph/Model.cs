@@ -72,6 +72,36 @@ public sealed class Model : IDisposable
             if (!live.Contains(t) && _shared?.Contains(t) != true) t.Dispose();
     }
 
+    /// <summary>True when <paramref name="tensor"/> is shared with the model this one was cloned from, so this one must not free it.</summary>
+    public bool Shares(Tensors.Tensor tensor) => _shared?.Contains(tensor) == true;
+
+    /// <summary>
+    /// Set by a session on the model it rewrites (and later disposes): passes that replace a weight then free
+    /// the old one as soon as nothing reads it (<see cref="DropInitializerIfUnused"/>), so a pass over every
+    /// layer (batch-norm folding) peaks at one layer's extra memory, not a second copy of the whole model.
+    /// Off by default: a caller may still hold tensors of a model it rewrites itself.
+    /// </summary>
+    internal bool FreeDroppedEagerly { get; set; }
+
+    /// <summary>
+    /// Removes initializer <paramref name="name"/> when no node reads it and it is not a graph input or output;
+    /// frees it too when <see cref="FreeDroppedEagerly"/> is set and this model does not share it.
+    /// </summary>
+    public void DropInitializerIfUnused(string name)
+    {
+        if (name.Length == 0 || !Graph.Initializers.TryGetValue(name, out var tensor)) return;
+        foreach (var node in Graph.Nodes)
+            foreach (var input in node.Inputs)
+                if (input == name) return;
+        foreach (var o in Graph.Outputs) if (o.Name == name) return;
+        foreach (var i in Graph.Inputs) if (i.Name == name) return;
+        Graph.Initializers.Remove(name);
+        if (!FreeDroppedEagerly || Shares(tensor)) return;
+        // The same tensor may sit under a second name.
+        foreach (var other in Graph.Initializers.Values) if (ReferenceEquals(other, tensor)) return;
+        tensor.Dispose();
+    }
+
     public void Dispose()
     {
         foreach (var t in Graph.Initializers.Values)

@@ -43,6 +43,15 @@ public abstract class Operator : IDisposable
     /// <summary>Name of the kernel that <see cref="Execute"/> runs, for profiles (e.g. "conv3x3 winograd avx512").</summary>
     public virtual string KernelName => "reference";
 
+    /// <summary>
+    /// True when <see cref="Prepare"/> made its own copy of constant input <paramref name="index"/> (packed weights)
+    /// and <see cref="Execute"/> never reads that input's data again, so a session may free the original.
+    /// </summary>
+    public virtual bool OwnsCopyOfInput(int index) => false;
+
+    /// <summary>Bytes of the weight copies <see cref="Prepare"/> made (packed panels); 0 when it made none.</summary>
+    public virtual long PreparedWeightBytes => 0;
+
     /// <summary>Frees what <see cref="Prepare"/> built (packed weights, kernel state); the plan calls it when it is dropped.</summary>
     public virtual void Dispose() { }
 

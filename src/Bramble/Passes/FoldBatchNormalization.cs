@@ -36,10 +36,15 @@ public sealed class FoldBatchNormalization : IGraphPass
             string bName = graph.UniqueName(bn.DisplayName + "_bias");
             graph.Initializers[wName] = newW;
             graph.Initializers[bName] = newB;
+            string oldW = conv.Inputs[1], oldB = conv.InputOrEmpty(2);
             conv.Inputs[1] = wName;
             if (conv.Inputs.Count > 2) conv.Inputs[2] = bName; else conv.Inputs.Add(bName);
             conv.Outputs[0] = bn.Outputs[0];
             graph.Nodes.Remove(bn);
+            // Free the unfolded weights now (in a session's model), not after the pass: peak memory stays one copy.
+            model.DropInitializerIfUnused(oldW);
+            model.DropInitializerIfUnused(oldB);
+            foreach (var stat in bn.Inputs.Skip(1)) model.DropInitializerIfUnused(stat);
             folded++;
         }
         if (folded > 0) GraphQueries.DropUnusedInitializers(graph);

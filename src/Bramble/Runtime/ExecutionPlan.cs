@@ -47,9 +47,13 @@ internal sealed class ExecutionPlan : IDisposable
 
     /// <summary>
     /// Builds the plan, or returns null when some shape depends on a value known only at run time
-    /// (the session then executes dynamically).
+    /// (the session then executes dynamically). With <paramref name="mayFree"/>, constants that every reader
+    /// has copied (packed weights, inputs of folded nodes) are freed while the plan is built, as soon as their
+    /// last reader is prepared, so the weights never exist twice at once; <paramref name="mayFree"/> says which
+    /// of the model's initializers the caller lets go (the plan's own folded constants are always the plan's).
     /// </summary>
-    public static ExecutionPlan? TryBuild(Model model, int[][] inputShapes, SessionOptions options, WorkerPool pool)
+    public static ExecutionPlan? TryBuild(Model model, int[][] inputShapes, SessionOptions options, WorkerPool pool,
+        Func<Tensor, bool>? mayFree = null)
     {
         var graph = model.Graph;
         var ids = new Dictionary<string, int>();
@@ -76,8 +80,12 @@ internal sealed class ExecutionPlan : IDisposable
             Values = [], Steps = [], GraphInputIds = inputIds, GraphOutputIds = [], InputShapes = inputShapes,
         };
         var steps = new List<Step>();
+        var infers = new List<InferContext>();
+        var release = mayFree == null ? null : new ConstantRelease(graph, mayFree);
         try
         {
+            // Phase 1: every shape and folded constant. A DynamicShapeException can only come from here, before
+            // anything is packed or freed, so the dynamic executor still finds every weight.
             foreach (var node in graph.Nodes)
             {
                 long opset = model.OpsetFor(node.Domain);
@@ -87,7 +95,15 @@ internal sealed class ExecutionPlan : IDisposable
                     ins.Select(i => i < 0 ? DataType.Undefined : values[i].Type).ToArray(),
                     ins.Select(i => i < 0 ? null : values[i].Shape).ToArray(),
                     ins.Select(i => i < 0 ? null : values[i].Constant).ToArray());
-                op.InferOutputs(infer);
+                try
+                {
+                    op.InferOutputs(infer);
+                }
+                catch
+                {
+                    op.Dispose();
+                    throw;
+                }
 
                 bool allKnown = Enumerable.Range(0, node.Outputs.Count).All(o => node.Outputs[o].Length == 0 || infer.OutputValues[o] != null);
                 bool allConstant = op.IsDeterministic && ins.All(i => i < 0 || values[i].Constant != null);
@@ -95,7 +111,17 @@ internal sealed class ExecutionPlan : IDisposable
                 if (allKnown)
                     folded = infer.OutputValues.ToArray();
                 else if (allConstant)
-                    folded = NodeEvaluator.Run(op, infer, ins.Select(i => i < 0 ? null : values[i].Constant).ToArray(), options, pool);
+                {
+                    try
+                    {
+                        folded = NodeEvaluator.Run(op, infer, ins.Select(i => i < 0 ? null : values[i].Constant).ToArray(), options, pool);
+                    }
+                    catch
+                    {
+                        op.Dispose();
+                        throw;
+                    }
+                }
 
                 int[] outs = new int[node.Outputs.Count];
                 for (int o = 0; o < outs.Length; o++)
@@ -106,20 +132,35 @@ internal sealed class ExecutionPlan : IDisposable
                     Tensor? constant = folded?[o];
                     // Borrowed values (a Constant node's tensor) stay the model's; everything else folded is the plan's.
                     bool borrowed = allKnown && constant != null && !infer.OutputValueOwned[o];
-                    if (constant != null && !borrowed) plan._folded.Add(constant);
+                    if (constant != null && !borrowed)
+                    {
+                        plan._folded.Add(constant);
+                        release?.OwnedByPlan(constant);
+                    }
                     outs[o] = Define(node.Outputs[o], type, shape, constant);
                 }
                 if (folded != null)
                 {
+                    // Folding read its inputs' values once; the plan keeps only the result.
+                    release?.Folded(ins, values);
                     op.Dispose();
                     continue;
                 }
-
-                var prepare = new PrepareContext(infer, options);
-                op.Prepare(prepare);
-                var step = new Step { Op = op, Inputs = ins, Outputs = outs, WorkspaceBytes = prepare.WorkspaceBytes, Macs = op.CountMacs(infer) };
                 if (op.IsView) values[outs[0]].ViewOf = ins[0];
-                steps.Add(step);
+                steps.Add(new Step { Op = op, Inputs = ins, Outputs = outs });
+                infers.Add(infer);
+            }
+
+            // Phase 2: one-time preparation (weight packing); an original is freed once all its readers own copies.
+            release?.Begin(values);
+            for (int s = 0; s < steps.Count; s++)
+            {
+                var step = steps[s];
+                var prepare = new PrepareContext(infers[s], options);
+                step.Op.Prepare(prepare);
+                step.WorkspaceBytes = prepare.WorkspaceBytes;
+                step.Macs = step.Op.CountMacs(infers[s]);
+                release?.Prepared(step.Op, step.Inputs, values);
             }
         }
         catch (DynamicShapeException)
@@ -144,8 +185,26 @@ internal sealed class ExecutionPlan : IDisposable
             InputShapes = inputShapes,
         };
         built._folded.AddRange(plan._folded);
+        built.Released = release?.Released ?? [];
         built.PlanMemory();
         return built;
+    }
+
+    /// <summary>Constants the plan folded and owns.</summary>
+    public IReadOnlyList<Tensor> FoldedConstants => _folded;
+
+    /// <summary>Constants this plan freed while it was built (their values keep shape and type, not data).</summary>
+    public IReadOnlyCollection<Tensor> Released { get; private set; } = [];
+
+    /// <summary>Bytes of the weight copies the plan's operators made in Prepare (packed panels).</summary>
+    public long PreparedWeightBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var step in Steps) bytes += step.Op.PreparedWeightBytes;
+            return bytes;
+        }
     }
 
     private int Root(int id)

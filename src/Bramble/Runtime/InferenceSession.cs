@@ -29,14 +29,23 @@ public sealed partial class InferenceSession : IDisposable
         public readonly Stack<ExecutionState> States = new();
     }
 
-    /// <summary>Loads a model file (ONNX, or Darknet .cfg with its .weights beside it) and prepares it to run.</summary>
+    /// <summary>
+    /// Loads a model file (ONNX, or Darknet .cfg with its .weights beside it) and prepares it to run. When every
+    /// input shape is known (declared or bound by <see cref="SessionOptions.InputShapes"/>), weights that the kernels
+    /// pack are then held only in packed form (see <see cref="OriginalWeightsReleased"/>).
+    /// </summary>
     public InferenceSession(string path, SessionOptions? options = null)
         : this(ModelLoader.Load(path), options, ownsModel: true) { }
 
-    /// <summary>Runs an already loaded model; the session does not dispose it.</summary>
+    /// <summary>Runs an already loaded model; the session does not dispose it and leaves its tensors intact.</summary>
     public InferenceSession(Model model, SessionOptions? options = null) : this(model, options, ownsModel: false) { }
 
-    private InferenceSession(Model model, SessionOptions? options, bool ownsModel)
+    /// <summary>
+    /// Runs <paramref name="model"/>; with <paramref name="ownsModel"/> the session takes it over like a model it
+    /// loaded from a path: it rewrites it in place, may free weights it holds in packed form, and disposes it.
+    /// The caller must not use the model afterwards (read <see cref="Model"/> instead).
+    /// </summary>
+    public InferenceSession(Model model, SessionOptions? options, bool ownsModel)
     {
         Options = options ?? new SessionOptions();
         try
@@ -45,6 +54,8 @@ public sealed partial class InferenceSession : IDisposable
             // A caller's model stays as it was: the session rewrites a structural copy sharing its weights.
             // The session always disposes _model; a copy frees only the tensors it does not share.
             _model = ownsModel ? model : model.CloneStructure();
+            // Only tensors the session's model owns are freed: a caller's model keeps all of its own.
+            _model.FreeDroppedEagerly = true;
         }
         catch
         {
@@ -63,7 +74,22 @@ public sealed partial class InferenceSession : IDisposable
             _pool = new WorkerPool(Options.Threads);
             // With every input dimension known, plan now: errors surface at load and the first run is fast.
             var shapes = _inputs.Select(BoundShape).ToArray();
-            if (shapes.All(s => s != null)) GetPlan(shapes!);
+            if (shapes.All(s => s != null))
+            {
+                // Every input shape is fixed, so this is the only plan the session will ever build (Run rejects
+                // other shapes): the originals of packed weights can go. With symbolic dimensions each new shape
+                // builds a new plan whose kernels pack again from the originals, so those are kept; a caller's
+                // model (not owned) is never touched.
+                _releaseWhilePlanning = ownsModel;
+                try
+                {
+                    GetPlan(shapes!);
+                }
+                finally
+                {
+                    _releaseWhilePlanning = false;
+                }
+            }
         }
         catch
         {
@@ -75,7 +101,53 @@ public sealed partial class InferenceSession : IDisposable
 
     public SessionOptions Options { get; }
 
+    /// <summary>
+    /// The model the session runs (after its graph passes). When <see cref="OriginalWeightsReleased"/>, the
+    /// initializers that kernels packed keep their shape and type but no data: reading them throws.
+    /// </summary>
     public Model Model => _model;
+
+    private bool _releaseWhilePlanning;
+    private readonly HashSet<Tensor> _released = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>True when the session freed original weights after packing them, holding each weight once.</summary>
+    public bool OriginalWeightsReleased
+    {
+        get { lock (_planLock) return _released.Count > 0; }
+    }
+
+    /// <summary>Bytes of constant tensors still held: the model's initializers and the plans' folded constants, minus freed ones.</summary>
+    public long RetainedConstantBytes
+    {
+        get
+        {
+            lock (_planLock)
+            {
+                var live = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+                foreach (var t in _model.Graph.Initializers.Values) live.Add(t);
+                foreach (var entry in _plans)
+                    if (entry.Plan != null) foreach (var t in entry.Plan.FoldedConstants) live.Add(t);
+                long bytes = 0;
+                foreach (var t in live)
+                    if (!_released.Contains(t)) bytes += t.ByteLength;
+                return bytes;
+            }
+        }
+    }
+
+    /// <summary>Bytes of the weight copies the plans' kernels made (packed panels).</summary>
+    public long PackedWeightBytes
+    {
+        get
+        {
+            lock (_planLock)
+            {
+                long bytes = 0;
+                foreach (var entry in _plans) bytes += entry.Plan?.PreparedWeightBytes ?? 0;
+                return bytes;
+            }
+        }
+    }
 
     /// <summary>Graph inputs (without initializers), in order.</summary>
     public IReadOnlyList<ValueInfo> InputMetadata => _inputs;
@@ -238,8 +310,11 @@ public sealed partial class InferenceSession : IDisposable
         {
             foreach (var entry in _plans)
                 if (SameShapes(entry.Shapes, shapes)) return entry;
+            if (_released.Count > 0)
+                throw new ShapeException($"input shapes {string.Join(", ", shapes.Select(s => ShapeUtil.Format(s)))} differ from the fixed shapes this session was planned for; it freed the original weights after packing them");
             var copies = shapes.Select(s => (int[])s.Clone()).ToArray();
-            var plan = ExecutionPlan.TryBuild(_model, copies, Options, _pool);
+            var plan = ExecutionPlan.TryBuild(_model, copies, Options, _pool, _releaseWhilePlanning ? t => !_model.Shares(t) : null);
+            if (plan != null) _released.UnionWith(plan.Released);
             var created = new PlanEntry(plan, copies);
             if (_plans.Count >= MaxCachedPlans) Evict(_plans[0]);
             _plans.Add(created);

@@ -17,20 +17,27 @@ public sealed unsafe class NativeBuffer : IDisposable
         ByteLength = byteLength;
         // Allocate at least one line so an empty tensor still has a valid, aligned pointer.
         nuint size = (nuint)Math.Max(Alignment, (byteLength + Alignment - 1) / Alignment * Alignment);
-        try
+        // Large buffers (weights, packed weights, arenas) are mapped: freeing one returns its memory at once.
+        _pointer = PageMemory.TryMap(size);
+        _mapped = _pointer != null;
+        if (!_mapped)
         {
-            _pointer = NativeMemory.AlignedAlloc(size, Alignment);
+            try
+            {
+                _pointer = NativeMemory.AlignedAlloc(size, Alignment);
+            }
+            catch (OutOfMemoryException)
+            {
+                throw new BrambleException($"out of memory allocating {byteLength} bytes");
+            }
+            NativeMemory.Clear(_pointer, size);
         }
-        catch (OutOfMemoryException)
-        {
-            throw new BrambleException($"out of memory allocating {byteLength} bytes");
-        }
-        NativeMemory.Clear(_pointer, size);
         GC.AddMemoryPressure((long)size);
         _allocated = (long)size;
     }
 
     private readonly long _allocated;
+    private readonly bool _mapped;
 
     public long ByteLength { get; }
 
@@ -54,7 +61,8 @@ public sealed unsafe class NativeBuffer : IDisposable
     private void Free()
     {
         if (_pointer == null) return;
-        NativeMemory.AlignedFree(_pointer);
+        if (_mapped) PageMemory.Unmap(_pointer, (nuint)_allocated);
+        else NativeMemory.AlignedFree(_pointer);
         _pointer = null;
         GC.RemoveMemoryPressure(_allocated);
     }

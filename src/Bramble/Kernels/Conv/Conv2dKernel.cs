@@ -45,6 +45,17 @@ public sealed unsafe class Conv2dKernel : IDisposable
         _ => DepthwiseConv.UseDirect3x3(Geometry, CpuFeatures.Effective(_isa)) ? $"conv depthwise3x3 {CpuFeatures.Effective(_isa)}" : $"conv depthwise {CpuFeatures.Effective(_isa)}",
     };
 
+    /// <summary>Bytes of the kernel's own copy of the weights (packed panels, or the depthwise filters).</summary>
+    public long WeightBytes
+    {
+        get
+        {
+            long bytes = (_depthwiseWeights?.LongLength ?? 0) * sizeof(float);
+            foreach (var p in _groups) bytes += p.ByteLength;
+            return bytes;
+        }
+    }
+
     /// <summary>Packs <paramref name="weights"/> ([OutChannels, InChannels/Groups, KernelH, KernelW]) for <paramref name="g"/>.</summary>
     public static Conv2dKernel Create(in ConvGeometry g, float* weights, Isa maxIsa)
     {

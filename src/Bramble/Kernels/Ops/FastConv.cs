@@ -11,7 +11,7 @@ namespace Bramble.Kernels.Ops;
 /// Glue between the Conv operator and <see cref="Conv2dKernel"/>: built in Prepare when the weights are
 /// constant and the convolution is 1-D or 2-D; the operator's reference path stays for everything else.
 /// </summary>
-internal sealed unsafe class FastConv
+internal sealed unsafe class FastConv : IDisposable
 {
     private readonly Conv2dKernel _kernel;
     private readonly int _batch;
@@ -37,6 +37,12 @@ internal sealed unsafe class FastConv
         };
         return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), p.Batch);
     }
+
+    /// <summary>Bytes of the kernel's own weight copy; the kernel never reads the original weights after creation.</summary>
+    public long WeightBytes => _kernel.WeightBytes;
+
+    /// <summary>Frees the packed weights.</summary>
+    public void Dispose() => _kernel.Dispose();
 
     public void Run(Tensor x, Tensor? bias, Tensor y, WorkerPool pool) => Run(x, bias, y, pool, Activation.None, 0, 0);
 

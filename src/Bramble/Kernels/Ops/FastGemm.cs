@@ -11,7 +11,7 @@ namespace Bramble.Kernels.Ops;
 /// once in Prepare; Gemm's C becomes a fused bias when it is a row or column vector with beta = 1,
 /// otherwise Y is first filled with beta·C and the product accumulated onto it.
 /// </summary>
-internal sealed unsafe class FastGemm
+internal sealed unsafe class FastGemm : IDisposable
 {
     private readonly PackedMatrix? _packedB;
     private readonly Isa _isa;
@@ -23,6 +23,15 @@ internal sealed unsafe class FastGemm
     }
 
     public string Name => _packedB?.KernelName ?? GemmKernel.Select(_isa).Name;
+
+    /// <summary>True when B was packed: runs never read the original B.</summary>
+    public bool PackedB => _packedB != null;
+
+    /// <summary>Bytes of the packed copy of B (0 when B is read in place).</summary>
+    public long WeightBytes => _packedB?.ByteLength ?? 0;
+
+    /// <summary>Frees the packed B.</summary>
+    public void Dispose() => _packedB?.Dispose();
 
     public static FastGemm? TryCreate(GemmParameters p, Tensor? b, SessionOptions options)
     {
@@ -70,7 +79,8 @@ internal sealed unsafe class FastGemm
 
     public void RunMatMul(MatMulParameters p, Tensor a, Tensor b, Tensor y, WorkerPool pool)
     {
-        float* pa = (float*)a.Data, pb = (float*)b.Data, py = (float*)y.Data;
+        // B's data is read only when it was not packed: a packed B's original may have been freed.
+        float* pa = (float*)a.Data, pb = _packedB == null ? (float*)b.Data : null, py = (float*)y.Data;
         long batches = p.BatchCount;
         if (_packedB != null && AContiguous(p))
         {

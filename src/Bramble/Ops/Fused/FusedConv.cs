@@ -29,6 +29,17 @@ public sealed class FusedConv : Operator
 
     public override string KernelName => (_fast?.Name ?? "reference") + _activation.Suffix;
 
+    /// <summary>The fast kernel packed W (input 1) and never reads the original again.</summary>
+    public override bool OwnsCopyOfInput(int index) => index == 1 && _fast != null;
+
+    public override long PreparedWeightBytes => _fast?.WeightBytes ?? 0;
+
+    public override void Dispose()
+    {
+        _fast?.Dispose();
+        _fast = null;
+    }
+
     public override long CountMacs(InferContext ctx) => _conv.CountMacs(ctx);
 
     public override void Execute(ExecContext ctx)

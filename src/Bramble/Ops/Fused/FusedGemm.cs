@@ -28,6 +28,17 @@ public sealed class FusedGemm : Operator
 
     public override string KernelName => (_fast?.Name ?? "reference") + _activation.Suffix;
 
+    /// <summary>The fast kernel packed a constant B (input 1) and never reads the original again.</summary>
+    public override bool OwnsCopyOfInput(int index) => index == 1 && _fast?.PackedB == true;
+
+    public override long PreparedWeightBytes => _fast?.WeightBytes ?? 0;
+
+    public override void Dispose()
+    {
+        _fast?.Dispose();
+        _fast = null;
+    }
+
     public override long CountMacs(InferContext ctx) => _gemm.CountMacs(ctx);
 
     public override void Execute(ExecContext ctx)

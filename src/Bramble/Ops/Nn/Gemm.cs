@@ -54,6 +54,17 @@ public sealed class Gemm(Node node) : Operator(node)
 
     public override string KernelName => _fast?.Name ?? "reference";
 
+    /// <summary>The fast kernel packed a constant B (input 1) and never reads the original again.</summary>
+    public override bool OwnsCopyOfInput(int index) => index == 1 && _fast?.PackedB == true;
+
+    public override long PreparedWeightBytes => _fast?.WeightBytes ?? 0;
+
+    public override void Dispose()
+    {
+        _fast?.Dispose();
+        _fast = null;
+    }
+
     public override long CountMacs(InferContext ctx) =>
         Resolve(Node, ctx.InputShape(0), ctx.InputShape(1), ctx.HasInput(2) ? ctx.InputShape(2) : null).Macs;
 

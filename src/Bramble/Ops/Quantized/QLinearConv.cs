@@ -52,6 +52,9 @@ public sealed unsafe class QLinearConv(Node node) : Operator(node)
 
     public override string KernelName => _fast?.Name ?? "reference";
 
+    /// <summary>The int8 kernel copied W (input 3, packed) and the bias (input 8); runs never read the originals again.</summary>
+    public override bool OwnsCopyOfInput(int index) => _fast != null && index is 3 or 8;
+
     public override long CountMacs(InferContext ctx) =>
         ConvGeometry.Resolve(Node, ctx.InputShape(0), ctx.InputShape(3), ctx.HasInput(8) ? ctx.InputShape(8) : null).Macs;
 

@@ -43,6 +43,12 @@ public sealed unsafe class SparseConv(Node node) : Operator(node)
 
     public override string KernelName => _csr == null ? "sparse 1x1 csr" : $"sparse 1x1 csr {(100 * _csr.Sparsity).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}% zeros";
 
+    /// <summary>The prepared matrix copied the CSR arrays (inputs 1 to 3); runs never read the originals again.</summary>
+    public override bool OwnsCopyOfInput(int index) => _csr != null && index is 1 or 2 or 3;
+
+    public override long PreparedWeightBytes =>
+        _csr == null ? 0 : ((long)_csr.Values.Length + _csr.Columns.Length + _csr.RowStart.Length) * sizeof(int);
+
     public override long CountMacs(InferContext ctx)
     {
         var x = ctx.InputShape(0);

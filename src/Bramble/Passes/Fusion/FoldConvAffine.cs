@@ -46,10 +46,14 @@ public sealed class FoldConvAffine : IGraphPass
             string bName = g.Graph.UniqueName(conv.DisplayName + "_affine_bias");
             g.Graph.Initializers[wName] = newW;
             g.Graph.Initializers[bName] = newB;
+            string oldW = conv.Inputs[1];
             conv.Inputs[1] = wName;
             if (conv.Inputs.Count > 2) conv.Inputs[2] = bName; else conv.Inputs.Add(bName);
             conv.Outputs[0] = y;
             g.Remove(chain);
+            // Free the unscaled weights now (in a session's model), not after the pass: peak memory stays one copy.
+            g.Model.DropInitializerIfUnused(oldW);
+            if (biasName.Length > 0) g.Model.DropInitializerIfUnused(biasName);
             folded += chain.Count;
         }
         if (folded > 0) GraphQueries.DropUnusedInitializers(g.Graph);
