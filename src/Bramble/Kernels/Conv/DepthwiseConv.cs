@@ -45,6 +45,7 @@ public static unsafe class DepthwiseConv
         public Isa Isa;
         public bool Direct3x3;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
         public void Invoke(int c)
         {
             int oh = G.OutHeight, ow = G.OutWidth;
