@@ -12,6 +12,8 @@ public static class PassPipeline
         var passes = new List<IGraphPass>();
         if (level >= OptimizationLevel.Basic)
         {
+            // First: the passes below look for weights among the initializers.
+            passes.Add(new PromoteConstants());
             passes.Add(new RemoveIdentities());
             passes.Add(new Binary.BinarizeLayers());
             passes.Add(new FoldBatchNormalization());

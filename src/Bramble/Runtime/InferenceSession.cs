@@ -281,9 +281,14 @@ public sealed partial class InferenceSession : IDisposable
     {
         if (declared.Type != DataType.Undefined && given.Type != declared.Type)
             throw new ShapeException($"input '{declared.Name}': expected {declared.Type.Name()}, got {given.Type.Name()}");
-        var expected = Options.InputShapes.TryGetValue(declared.Name, out var bound)
-            ? bound.Select(d => Dim.Fixed(d)).ToArray()
-            : declared.Shape;
+        // Checked without building Dim arrays: this runs on every call, which must not allocate.
+        if (Options.InputShapes.TryGetValue(declared.Name, out var bound))
+        {
+            if (!bound.AsSpan().SequenceEqual(given.Shape))
+                throw new ShapeException($"input '{declared.Name}': expected shape {ShapeUtil.Format(bound)}, got {ShapeUtil.Format(given.Shape)}");
+            return;
+        }
+        var expected = declared.Shape;
         if (expected == null) return;
         bool ok = expected.Length == given.Rank;
         for (int d = 0; ok && d < expected.Length; d++)

@@ -107,6 +107,10 @@ public unsafe class ConvKernelTests
         Check(new ConvGeometry(37, 11, 29, 70, 1, 1), 2, isa, pool, rng, Activation.SiLU, ConvAlgorithm.Pointwise);
         Check(new ConvGeometry(300, 4, 5, 7, 1, 1), 1, isa, pool, rng, Activation.None, ConvAlgorithm.Pointwise); // K > KC
         Check(new ConvGeometry(8, 9, 10, 16, 1, 1) { StrideH = 2, StrideW = 2 }, 1, isa, null, rng, Activation.HardSwish, ConvAlgorithm.ImplicitGemm);
+        // Wide stride-2 first layers: the packing's SIMD even-lane path, with padding on both sides and ragged ends.
+        Check(new ConvGeometry(3, 17, 101, 10, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 }, 1, isa, pool, rng, Activation.Relu, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(3, 15, 90, 8, 7, 7) { StrideH = 2, StrideW = 2, PadTop = 3, PadLeft = 3, PadBottom = 3, PadRight = 3 }, 1, isa, null, rng, Activation.None, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(2, 9, 64, 5, 5, 5) { StrideH = 2, StrideW = 2, PadLeft = 1, PadRight = 2, PadBottom = 2 }, 1, isa, null, rng, Activation.None, ConvAlgorithm.ImplicitGemm);
         var dw = new ConvGeometry(19, 23, 45, 19, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 19 };
         Check(dw, 1, isa, pool, rng, Activation.Clip, ConvAlgorithm.Depthwise);
         Check(dw with { StrideH = 2, StrideW = 2 }, 2, isa, pool, rng, Activation.Relu, ConvAlgorithm.Depthwise);

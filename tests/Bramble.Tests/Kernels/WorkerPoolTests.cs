@@ -55,6 +55,25 @@ public class WorkerPoolTests
     }
 
     [Fact]
+    public void BackToBackJobsOfChangingSizeNeverRunAStaleOrDoubleClaim()
+    {
+        // Late workers race the next job's publication: a claim on a finished job must fail, never run
+        // the next job's parts with the old counts or run any part twice.
+        using var pool = new WorkerPool(4);
+        int[] counts = [3, 1000, 2, 17, 5, 64, 1, 9];
+        var hits = new int[1000];
+        for (int rep = 0; rep < 3000; rep++)
+        {
+            int count = counts[rep % counts.Length];
+            Array.Clear(hits);
+            var body = new CountBody { Hits = hits };
+            pool.For(count, ref body);
+            for (int i = 0; i < hits.Length; i++)
+                if (hits[i] != (i < count ? 1 : 0)) Assert.Fail($"job {rep} (count {count}): index {i} ran {hits[i]} times");
+        }
+    }
+
+    [Fact]
     public void NestedCallsRunSeriallyInsteadOfDeadlocking()
     {
         using var pool = new WorkerPool(2);

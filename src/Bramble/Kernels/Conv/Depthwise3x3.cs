@@ -18,6 +18,34 @@ internal static unsafe class Depthwise3x3
         g.IsDepthwise && g.KernelH == 3 && g.KernelW == 3 && g.DilationH == 1 && g.DilationW == 1
         && g.StrideH == g.StrideW && g.StrideH is 1 or 2;
 
+    /// <summary>
+    /// Interior output columns [xs, xe) for vectors of <paramref name="v"/> lanes: every tap of a whole
+    /// vector block lies inside the row. A block at ox reads input columns ox·s − pl … ox·s − pl + span − 1.
+    /// </summary>
+    public static (int Start, int End) Interior(in ConvGeometry g, int v)
+    {
+        int s = g.StrideW, pl = g.PadLeft;
+        int span = s == 1 ? v + 2 : 2 * v + 2;
+        int xs = (pl + s - 1) / s;
+        int lastStart = g.InWidth - span + pl; // largest ox·s with the block inside
+        int xe = lastStart < 0 ? 0 : Math.Min(g.OutWidth, lastStart / s + v); // exclusive end of SIMD-covered outputs
+        return (xs, xe);
+    }
+
+    /// <summary>
+    /// Whether 8-lane vectors suit <paramref name="g"/>: on narrow planes (16 or fewer columns) they may cover
+    /// few or no columns, leaving the scalar border loop to do the work, while 4-lane vectors still fit.
+    /// </summary>
+    public static bool PreferWide(in ConvGeometry g)
+    {
+        static int Covered(in ConvGeometry g, int v)
+        {
+            var (xs, xe) = Interior(g, v);
+            return xe - xs >= v ? xe - xs : 0;
+        }
+        return Covered(g, 8) + 2 >= Covered(g, 4);
+    }
+
     /// <summary>One channel: input plane [H, W], 9 weights, output plane [OH, OW]; bias index = channel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static void Plane<TS, TV>(in ConvGeometry g, float* x, float* w, float* y, in Epilogue e, int channel, Isa isa)
@@ -29,13 +57,7 @@ internal static unsafe class Depthwise3x3
         TV w0 = TS.Splat(w[0]), w1 = TS.Splat(w[1]), w2 = TS.Splat(w[2]);
         TV w3 = TS.Splat(w[3]), w4 = TS.Splat(w[4]), w5 = TS.Splat(w[5]);
         TV w6 = TS.Splat(w[6]), w7 = TS.Splat(w[7]), w8 = TS.Splat(w[8]);
-        // Interior columns [xs, xe): every tap of a whole vector block lies inside the row.
-        // A block at ox reads input columns ox·s − pl … ox·s − pl + span − 1.
-        int span = s == 1 ? v + 2 : 2 * v + 2;
-        int xs = (pl + s - 1) / s;
-        int lastStart = wd - span + pl; // largest ox·s with the block inside
-        int xe = lastStart < 0 ? 0 : lastStart / s + v; // exclusive end of SIMD-covered outputs
-        if (xe > ow) xe = ow;
+        var (xs, xe) = Interior(g, v);
         bool simd = xe - xs >= v;
         // Bias seeds the accumulators and None/Relu/Clip become a clamp in registers; other activations
         // run as a pass over each finished row pair (still in L1).

@@ -108,6 +108,7 @@ internal static unsafe class FastElementwise
         public LongArray OuterShape, OuterA, OuterB;
         public Isa Isa;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
         public void Invoke(int part)
         {
             if (Rows == 1)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Bramble.Kernels.Gemm;
 
@@ -48,6 +49,7 @@ internal readonly struct UnaryActivation(Activation kind, float alpha, float bet
     public readonly Activation Kind = kind;
     public readonly float Alpha = alpha, Beta = beta;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // called per element/vector: a call would dominate
     public float Apply(float x)
     {
         switch (Kind)
@@ -62,6 +64,7 @@ internal readonly struct UnaryActivation(Activation kind, float alpha, float bet
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> x)
     {
         switch (Kind)
@@ -84,6 +87,7 @@ internal readonly struct UnaryActivation(Activation kind, float alpha, float bet
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> x)
     {
         switch (Kind)

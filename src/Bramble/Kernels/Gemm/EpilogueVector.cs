@@ -9,6 +9,7 @@ namespace Bramble.Kernels.Gemm;
 /// </summary>
 internal static unsafe class EpilogueVector
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static void ApplyRow(in Epilogue e, float* row, int cols, float rowBias, float* colBias, Isa isa)
     {
         if (isa >= Isa.Vector512 && Vector512.IsHardwareAccelerated) Row512(e, row, cols, rowBias, colBias);
@@ -32,6 +33,7 @@ internal static unsafe class EpilogueVector
         for (; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // called per vector: a call (tier-0 at first) would dominate
     private static Vector512<float> Activate512(in Epilogue e, Vector512<float> x)
     {
         switch (e.Activation)
@@ -71,6 +73,7 @@ internal static unsafe class EpilogueVector
         for (; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // called per vector: a call (tier-0 at first) would dominate
     private static Vector256<float> Activate256(in Epilogue e, Vector256<float> x)
     {
         switch (e.Activation)
@@ -110,6 +113,7 @@ internal static unsafe class EpilogueVector
         for (; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // called per vector: a call (tier-0 at first) would dominate
     private static Vector128<float> Activate128(in Epilogue e, Vector128<float> x)
     {
         switch (e.Activation)

@@ -26,6 +26,7 @@ public static unsafe class GlobalAveragePoolKernel
         public int Size;
         public Isa Isa;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
         public void Invoke(int i)
         {
             float* p = Input + (long)i * Size;

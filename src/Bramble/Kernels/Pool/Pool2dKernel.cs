@@ -38,6 +38,7 @@ public static unsafe class Pool2dKernel
         public float* Input, Output;
         public Isa Isa;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
         public void Invoke(int i)
         {
             float* x = Input + (long)i * G.InHeight * G.InWidth, y = Output + (long)i * G.OutHeight * G.OutWidth;

@@ -15,35 +15,43 @@ public interface IParallelBody
 /// runs the parts on its threads and the caller's. With one thread there is no pool at all.
 /// </summary>
 /// <remarks>
-/// Threads are created once. Parts are split statically into one contiguous range per participant
-/// (the caller takes range 0), which suits kernels that cut work into equal pieces and avoids any
-/// shared queue. Between jobs a worker spins for a few tens of microseconds (layers follow each other
-/// closely) and then sleeps on its own event, so an idle session costs no CPU. A job is published as
-/// a pointer to the caller's body plus a function pointer to a generic trampoline, so dispatch
-/// allocates nothing. Only one job runs at a time: a nested or concurrent call runs serially on its
-/// own thread instead of waiting, which rules out deadlock.
+/// Threads are created once. Participants claim chunks of consecutive parts from one shared counter
+/// (about four chunks per participant), so a worker that the OS has not scheduled yet — common when
+/// more threads than cores compete — costs nothing: the caller simply claims its chunks too, and it
+/// waits only for chunks another thread has actually started. Between jobs a worker spins for a few
+/// tens of microseconds (layers follow each other closely) and then sleeps on its own event, so an
+/// idle session costs no CPU. A job is published as a pointer to the caller's body plus a function
+/// pointer to a generic trampoline, so dispatch allocates nothing. Only one job runs at a time: a
+/// nested or concurrent call runs serially on its own thread instead of waiting, which rules out deadlock.
 /// </remarks>
 public sealed unsafe class WorkerPool : IDisposable
 {
     private static readonly long SpinTicks = Math.Max(1, Stopwatch.Frequency / 20_000); // 50 µs
 
+    // A claimed index of this value (≥ any count) marks a finished job: stale claims on it fail.
+    private const uint Closed = uint.MaxValue;
+
     private readonly Worker[] _workers;
     private int _busy;            // 1 while a job owns the workers
-    private int _generation;      // bumped to publish a job (or shutdown)
-    private int _remaining;       // workers still running the current job
     private bool _disposed;
 
-    // The current job: read by workers after they observe a new generation.
+    // (job number << 32) | next unclaimed part. Claims are compare-exchanges on the whole word, so a
+    // claim succeeds only while that very job is open; job numbers only grow, so a word never repeats.
+    private long _claim;
+    private int _completed;       // parts of the current job finished (or failed)
+
+    // The current job: written before its claim word is published, stable until all parts are completed.
     private void* _body;
     private delegate*<void*, int, int, void> _run;
     private int _count;
-    private int _participants;
+    private int _chunk;
     private Exception? _failure;
     private WorkerTrace? _jobTrace;
 
     public WorkerPool(int threads)
     {
         ThreadCount = Math.Max(1, threads);
+        _claim = Closed;
         _workers = new Worker[ThreadCount - 1];
         for (int i = 0; i < _workers.Length; i++)
         {
@@ -57,8 +65,8 @@ public sealed unsafe class WorkerPool : IDisposable
     public int ThreadCount { get; }
 
     /// <summary>
-    /// When set (by the profiler, between runs), every parallel part's start and end are recorded per thread.
-    /// Null, the default, costs one field read per job.
+    /// When set (by the profiler, between runs), each participant's span of work in each job is recorded
+    /// per thread. Null, the default, costs one field read per job.
     /// </summary>
     public WorkerTrace? Trace { get; set; }
 
@@ -76,32 +84,25 @@ public sealed unsafe class WorkerPool : IDisposable
 
         // The body is copied to this stack frame so its address cannot move under the workers.
         TBody local = body;
+        long job = (Volatile.Read(ref _claim) >> 32) + 1;
         try
         {
             _body = Unsafe.AsPointer(ref local);
             _run = &Trampoline<TBody>.Run;
             _count = count;
-            _participants = participants;
+            _chunk = Math.Max(1, count / (4 * ThreadCount));
             _failure = null;
             _jobTrace = Trace;
-            // Every worker acknowledges every job (idle ones with an empty range), so no worker can
-            // still be reading this job's fields when the next job overwrites them.
-            Volatile.Write(ref _remaining, _workers.Length);
-            Interlocked.Increment(ref _generation); // full fence: the job is visible before any wake-up
+            Volatile.Write(ref _completed, 0);
+            Interlocked.Exchange(ref _claim, job << 32); // full fence: the job is visible before any wake-up
             foreach (var w in _workers)
                 if (Volatile.Read(ref w.Sleeping) != 0) w.Wake.Set();
 
-            try
-            {
-                RunRange(_body, _run, 0);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _failure, e, null);
-            }
+            Work(job, 0);
 
+            // Every part is claimed now; wait only for chunks other threads are still running.
             var spinner = new SpinWait();
-            while (Volatile.Read(ref _remaining) != 0) spinner.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _completed) < count) spinner.SpinOnce(sleep1Threshold: -1);
             body = local;
             if (_failure is { } failure)
             {
@@ -111,26 +112,44 @@ public sealed unsafe class WorkerPool : IDisposable
         }
         finally
         {
+            // Close the job before its fields can change: a late worker's claim on it now fails.
+            Volatile.Write(ref _claim, (job << 32) | Closed);
             _body = null;
             Volatile.Write(ref _busy, 0);
         }
     }
 
-    private void RunRange(void* body, delegate*<void*, int, int, void> run, int participant)
+    /// <summary>Claims and runs chunks of job <paramref name="job"/> until none is left.</summary>
+    private void Work(long job, int participant)
     {
-        long count = _count;
-        int start = (int)(participant * count / _participants);
-        int end = (int)((participant + 1) * count / _participants);
-        if (start >= end) return;
-        var trace = _jobTrace;
-        if (trace == null)
+        // Completions are added once, after the last chunk: until then this participant keeps the job
+        // open, so its fields stay valid, and its trace span is recorded before the caller can finish.
+        int done = 0;
+        long first = 0;
+        while (true)
         {
-            run(body, start, end);
-            return;
+            long word = Volatile.Read(ref _claim);
+            if (word >> 32 != job) break;
+            uint next = (uint)word;
+            // Read after the claim word: if the claim below succeeds the job was open all along, so these are its fields.
+            int count = _count, chunk = _chunk;
+            if (next >= (uint)count) break;
+            int start = (int)next, end = Math.Min(count, start + chunk);
+            if (Interlocked.CompareExchange(ref _claim, (job << 32) | (uint)end, word) != word) continue;
+            if (done == 0 && _jobTrace != null) first = Stopwatch.GetTimestamp();
+            try
+            {
+                _run(_body, start, end);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+            done += end - start;
         }
-        long t = Stopwatch.GetTimestamp();
-        run(body, start, end);
-        trace.Record(participant, t, Stopwatch.GetTimestamp());
+        if (done == 0) return;
+        _jobTrace?.Record(participant, first, Stopwatch.GetTimestamp());
+        Interlocked.Add(ref _completed, done);
     }
 
     private static class Trampoline<TBody> where TBody : struct, IParallelBody
@@ -144,54 +163,43 @@ public sealed unsafe class WorkerPool : IDisposable
 
     private void WorkerLoop(Worker self)
     {
-        int seen = Volatile.Read(ref _generation);
+        long seen = Volatile.Read(ref _claim) >> 32;
         while (true)
         {
-            int generation = AwaitJob(self, seen);
-            seen = generation;
-            if (_disposed) return;
-            if (self.Index < _participants)
-            {
-                try
-                {
-                    RunRange(_body, _run, self.Index);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref _failure, e, null);
-                }
-            }
-            Interlocked.Decrement(ref _remaining);
+            long job = AwaitJob(self, seen);
+            seen = job;
+            if (Volatile.Read(ref _disposed)) return;
+            Work(job, self.Index);
         }
     }
 
-    /// <summary>Spins briefly for the next generation, then sleeps until the caller wakes this worker.</summary>
-    private int AwaitJob(Worker self, int seen)
+    /// <summary>Spins briefly for the next job, then sleeps until the caller wakes this worker.</summary>
+    private long AwaitJob(Worker self, long seen)
     {
         long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-        int g;
-        while ((g = Volatile.Read(ref _generation)) == seen)
+        long job;
+        while ((job = Volatile.Read(ref _claim) >> 32) == seen && !Volatile.Read(ref _disposed))
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {
                 self.Wake.Reset();
-                Interlocked.Exchange(ref self.Sleeping, 1); // full fence: pairs with the caller's increment
-                if ((g = Volatile.Read(ref _generation)) == seen) self.Wake.Wait();
+                Interlocked.Exchange(ref self.Sleeping, 1); // full fence: pairs with the caller's publication
+                if ((job = Volatile.Read(ref _claim) >> 32) == seen && !Volatile.Read(ref _disposed)) self.Wake.Wait();
                 Volatile.Write(ref self.Sleeping, 0);
                 deadline = Stopwatch.GetTimestamp() + SpinTicks;
                 continue;
             }
             Thread.SpinWait(20);
         }
-        return g;
+        return job;
     }
 
     /// <summary>Stops and joins the worker threads.</summary>
     public void Dispose()
     {
         if (_disposed) return;
-        _disposed = true;
-        Interlocked.Increment(ref _generation);
+        Volatile.Write(ref _disposed, true);
+        Interlocked.MemoryBarrier();
         foreach (var w in _workers) w.Wake.Set();
         foreach (var w in _workers) w.Thread.Join();
         foreach (var w in _workers) w.Wake.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bramble.Tensors;
 
 namespace Bramble.Ops.Shaping;
@@ -43,6 +44,7 @@ internal static unsafe class ElementCopy
     /// source: output element (i0..in) reads <c>src + Σ i_d * srcStrides[d]</c> (strides in BYTES, may be 0
     /// for broadcast or negative for reversed slices). Transpose, Slice and Expand are all this one loop.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-run hot path (Transpose, Slice): skip tier-0 code
     public static void Strided(byte* src, ReadOnlySpan<long> srcStrides, byte* dst, ReadOnlySpan<int> outShape, int size)
     {
         int rank = outShape.Length;
@@ -65,10 +67,8 @@ internal static unsafe class ElementCopy
         for (long r = 0; r < rows; r++)
         {
             byte* row = src + offset;
-            if (innerStride == size)
-                Buffer.MemoryCopy(row, dst, rowBytes, rowBytes);
-            else
-                for (int j = 0; j < inner; j++) One(dst + (long)j * size, row + j * innerStride, size);
+            if (innerStride == size) Buffer.MemoryCopy(row, dst, rowBytes, rowBytes);
+            else Gather(dst, row, innerStride, inner, size);
             dst += rowBytes;
             // Odometer step over the outer dims (rank-2 .. 0).
             for (int d = rank - 2; d >= 0; d--)
@@ -78,6 +78,39 @@ internal static unsafe class ElementCopy
                 offset -= srcStrides[d] * index[d];
                 index[d] = 0;
             }
+        }
+    }
+
+    /// <summary>dst[j] = src[j · stride] for j &lt; n, with the element size resolved once per row rather than per element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gather(byte* dst, byte* src, long stride, int n, int size)
+    {
+        switch (size)
+        {
+            case 4:
+            {
+                int* d = (int*)dst;
+                for (int j = 0; j < n; j++, src += stride) d[j] = *(int*)src;
+                break;
+            }
+            case 8:
+            {
+                long* d = (long*)dst;
+                for (int j = 0; j < n; j++, src += stride) d[j] = *(long*)src;
+                break;
+            }
+            case 2:
+            {
+                short* d = (short*)dst;
+                for (int j = 0; j < n; j++, src += stride) d[j] = *(short*)src;
+                break;
+            }
+            case 1:
+                for (int j = 0; j < n; j++, src += stride) dst[j] = *src;
+                break;
+            default:
+                for (int j = 0; j < n; j++, src += stride) Buffer.MemoryCopy(src, dst + (long)j * size, size, size);
+                break;
         }
     }
 
