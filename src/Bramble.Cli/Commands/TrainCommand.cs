@@ -61,12 +61,12 @@ internal static class TrainCommand
             context.Out.WriteLine($"Training {archName ?? modelPath} ({parameters:N0} parameters) on {train.Count:N0} images, testing on {test.Count:N0}; " +
                 $"{options.Optimizer} lr {options.LearningRate} {options.Schedule}, batch {options.BatchSize}, {options.Epochs} epochs, seed {options.Seed}");
             using var trainer = new Trainer(graph, options);
-            var bar = new ProgressLine(context.Out, ReferenceEquals(context.Out, Console.Out) && !Console.IsOutputRedirected);
+            var bar = ProgressLine.For(context);
             string path = parsed.GetValue(output)!;
             var cpu = System.Diagnostics.Process.GetCurrentProcess();
             TimeSpan cpuBefore = cpu.TotalProcessorTime;
             trainer.Fit(train, test,
-                p => bar.Update($"epoch {p.Epoch}/{options.Epochs} {Bar(p.Batch, p.Batches)} {p.Batch}/{p.Batches}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}", p.Batch == p.Batches),
+                p => bar.Update($"epoch {p.Epoch}/{options.Epochs} {ProgressLine.Bar(p.Batch, p.Batches)} {p.Batch}/{p.Batches}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}", p.Batch == p.Batches),
                 e =>
                 {
                     // Images per CPU-second of this process: comparable across runs on a busy machine.
@@ -83,28 +83,5 @@ internal static class TrainCommand
             return Cli.ExitOk;
         });
         return command;
-    }
-
-    private static string Bar(int done, int total)
-    {
-        const int width = 24;
-        int filled = total == 0 ? width : (int)((long)done * width / total);
-        return "[" + new string('#', filled) + new string('.', width - filled) + "]";
-    }
-
-    /// <summary>Rewrites one line on a terminal; elsewhere (logs, tests) prints roughly every tenth update.</summary>
-    private sealed class ProgressLine(TextWriter writer, bool terminal)
-    {
-        private int _updates;
-
-        public void Update(string text, bool final)
-        {
-            if (terminal)
-            {
-                writer.Write("\r" + text.PadRight(110));
-                if (final) writer.WriteLine();
-            }
-            else if (final || ++_updates % 20 == 0) writer.WriteLine(text);
-        }
     }
 }

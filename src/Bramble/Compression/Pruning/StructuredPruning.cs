@@ -25,10 +25,11 @@ public sealed record StructuredLayerReport(string Node, int FiltersBefore, int F
 /// The network stays dense and simply becomes smaller, so every kernel gets faster.
 /// </summary>
 /// <remarks>
-/// Only Conv(group 1) → [BatchNormalization] → [activation / pooling]* → Conv(group 1) chains are
-/// rewritten. A layer whose output reaches Add, Concat, a depthwise Conv, Flatten/Gemm or a graph
-/// output is left as it is and the report says which node blocked it: those need channel sets that
-/// agree across several layers (residual groups) and are follow-up work.
+/// A group-1 Conv is pruned when its channels flow through per-channel nodes (BatchNormalization,
+/// activations, pooling, depthwise Convs, whose filters go with them) and channel Concats into group-1
+/// Convs or a Flatten → Gemm/MatMul. A layer whose output reaches a residual Add or a graph output is
+/// left as it is and the report says which node blocked it: every layer feeding a residual sum would
+/// need the same channel set (a shared mask over the whole residual group), which is not implemented.
 /// </remarks>
 public static class StructuredPruning
 {
@@ -64,14 +65,37 @@ public static class StructuredPruning
         return report;
     }
 
+    /// <summary>
+    /// Prunes the same fraction of every prunable layer's filters, choosing the smallest fraction (by
+    /// bisection) whose whole-model MACs, as counted by <paramref name="countMacs"/>, are at most the
+    /// original MACs / <paramref name="speedup"/>. Layers that cannot be pruned make high speedups
+    /// unreachable: then the largest allowed fraction (0.9) is used. Returns the report and the fraction.
+    /// </summary>
+    public static (List<StructuredLayerReport> Layers, double Fraction) ApplyForSpeedup(Model model, double speedup,
+        FilterCriterion criterion, Func<Model, long> countMacs)
+    {
+        if (!(speedup >= 1)) throw new BrambleException($"structured pruning: speedup must be at least 1, got {speedup}");
+        long target = (long)(countMacs(model) / speedup);
+        double lo = 0, hi = 0.9;
+        for (int i = 0; i < 10; i++)
+        {
+            double mid = (lo + hi) / 2;
+            using var trial = model.CloneStructure();
+            Apply(trial, new StructuredPruningOptions { Fraction = mid, Criterion = criterion });
+            if (countMacs(trial) <= target) hi = mid; else lo = mid;
+        }
+        var report = Apply(model, new StructuredPruningOptions { Fraction = hi, Criterion = criterion });
+        return (report, hi);
+    }
+
     private static double[] Scores(Bramble.Graph.Graph graph, Tensor w, ChannelRegion region, FilterCriterion criterion, out string used)
     {
         int m = w.Shape[0];
         var scores = new double[m];
-        if (criterion == FilterCriterion.BnScale && region.BatchNorms.Count > 0)
+        if (criterion == FilterCriterion.BnScale && region.BatchNorms.FirstOrDefault() is { Node: not null } bn)
         {
-            var gamma = graph.Initializers[region.BatchNorms[0].Inputs[1]].AsReadOnlySpan<float>();
-            for (int f = 0; f < m; f++) scores[f] = Math.Abs(gamma[f]);
+            var gamma = graph.Initializers[bn.Node.Inputs[1]].AsReadOnlySpan<float>();
+            for (int f = 0; f < m; f++) scores[f] = Math.Abs(gamma[bn.Offset + f]);
             used = "BN |gamma|";
             return scores;
         }
@@ -101,12 +125,33 @@ public static class StructuredPruning
 
     private static void Rewrite(Bramble.Graph.Graph graph, Node conv, int[] keep, ChannelRegion region)
     {
+        int produced = graph.Initializers[conv.Inputs[1]].Shape[0];
         Replace(graph, conv, 1, SliceAxis(graph.Initializers[conv.Inputs[1]], 0, keep));
         if (conv.InputOrEmpty(2).Length > 0) Replace(graph, conv, 2, SliceAxis(graph.Initializers[conv.Inputs[2]], 0, keep));
-        foreach (var bn in region.BatchNorms)
-            for (int i = 1; i <= 4; i++) Replace(graph, bn, i, SliceAxis(graph.Initializers[bn.Inputs[i]], 0, keep));
-        foreach (var consumer in region.Consumers)
-            Replace(graph, consumer, 1, SliceAxis(graph.Initializers[consumer.Inputs[1]], 1, keep));
+        foreach (var edit in region.Edits)
+        {
+            int[] kept = edit.Map(keep, produced);
+            var node = edit.Node;
+            switch (edit.Kind)
+            {
+                case ChannelEditKind.BatchNorm:
+                    for (int i = 1; i <= 4; i++) Replace(graph, node, i, SliceAxis(graph.Initializers[node.Inputs[i]], 0, kept));
+                    break;
+                case ChannelEditKind.Depthwise:
+                    Replace(graph, node, 1, SliceAxis(graph.Initializers[node.Inputs[1]], 0, kept));
+                    if (node.InputOrEmpty(2).Length > 0) Replace(graph, node, 2, SliceAxis(graph.Initializers[node.Inputs[2]], 0, kept));
+                    node.With(Bramble.Graph.Attribute.Of("group", (long)kept.Length));
+                    break;
+                case ChannelEditKind.Conv:
+                    Replace(graph, node, 1, SliceAxis(graph.Initializers[node.Inputs[1]], 1, kept));
+                    break;
+                case ChannelEditKind.Dense:
+                    // Gemm with transB holds [out, features]; otherwise the weight is [features, out].
+                    int axis = node.OpType == "Gemm" && node.GetInt("transB", 0) != 0 ? 1 : 0;
+                    Replace(graph, node, 1, SliceAxis(graph.Initializers[node.Inputs[1]], axis, kept));
+                    break;
+            }
+        }
         // Recorded shapes of the thinned values are stale; shape inference recomputes them.
         foreach (var v in region.Values) graph.ValueInfos.Remove(v);
     }
