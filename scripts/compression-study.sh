@@ -13,6 +13,7 @@
 #   SCHEDULE=one-shot magnitude pruning schedule: one-shot or gradual (4 steps, fine-tuning between)
 #   THREADS=2         worker threads
 #   OUT=DIR           where the compressed models, logs and JSON summaries go (default: a new temporary directory)
+#   BRAMBLE=CMD       the CLI to run (default: scripts/bramble, which rebuilds when sources change)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODEL="${1:-$ROOT/models/vgg.onnx}"
@@ -26,7 +27,7 @@ mkdir -p "$OUT"
 [[ -f "$MODEL" ]] || { echo "compression-study: model '$MODEL' not found" >&2; exit 66; }
 command -v jq >/dev/null || { echo "compression-study: needs jq to build the summary table" >&2; exit 69; }
 
-BRAMBLE="$ROOT/scripts/bramble"
+read -r -a BRAMBLE <<<"${BRAMBLE:-$ROOT/scripts/bramble}"
 COMMON=(--dataset fashion-mnist --test-count "$TEST_COUNT" --threads "$THREADS")
 TUNE=(--finetune "$EPOCHS" --finetune-images "$FT_IMAGES")
 
@@ -34,12 +35,12 @@ run() {  # run NAME bramble-arguments...: log to OUT/NAME.log, summary to OUT/NA
     local name="$1"; shift
     echo "== $name: bramble $*" >&2
     local start=$SECONDS
-    if ! "$BRAMBLE" "$@" "${COMMON[@]}" -o "$OUT/$name.onnx" --json "$OUT/$name.json" >"$OUT/$name.log" 2>&1; then
+    if ! "${BRAMBLE[@]}" "$@" "${COMMON[@]}" -o "$OUT/$name.onnx" --json "$OUT/$name.json" >"$OUT/$name.log" 2>&1; then
         echo "compression-study: '$name' failed; last lines of $OUT/$name.log:" >&2
         tail -5 "$OUT/$name.log" >&2
         return 1
     fi
-    grep -E '^top-1 [a-z ]+: [0-9.]+% on' "$OUT/$name.log" >&2 || true
+    grep -E '^top-1 [a-z -]+: [0-9.]+% on' "$OUT/$name.log" >&2 || true
     echo "   ($((SECONDS - start)) s)" >&2
 }
 

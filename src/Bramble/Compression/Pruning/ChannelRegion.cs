@@ -49,7 +49,7 @@ internal readonly record struct ChannelEdit(Node Node, ChannelEditKind Kind, int
 internal sealed class ChannelRegion
 {
     // Ops that act on each channel separately with no per-channel parameters: channels can vanish under them.
-    private static readonly HashSet<string> PassThrough = new()
+    internal static readonly HashSet<string> PassThrough = new()
     {
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Softplus",
         "Softsign", "Mish", "Gelu", "Abs", "Neg", "Clip", "MaxPool", "AveragePool", "LpPool", "Identity", "Dropout",
@@ -73,6 +73,9 @@ internal sealed class ChannelRegion
     /// <summary>Values whose channel count changes (their recorded shapes must be forgotten).</summary>
     public List<string> Values { get; } = new();
     public string? Blocker { get; private set; }
+
+    /// <summary>The walk stopped at an Add: the layer may still be pruned together with its <see cref="ResidualGroup"/>.</summary>
+    public bool ReachesResidualSum { get; private set; }
 
     public IEnumerable<ChannelEdit> BatchNorms => Edits.Where(e => e.Kind == ChannelEditKind.BatchNorm);
 
@@ -111,7 +114,10 @@ internal sealed class ChannelRegion
         if (c.Outputs.Skip(1).Any(o => o.Length > 0)) return (null, blocked + " (extra outputs used)");
         if (c.OpType == "Concat") return Concat(c, v, offset, total, blocked);
         if (c.OpType is "Add" or "Sum")
-            return (null, blocked + " (residual sum: every layer feeding it would need the same channel set; left dense)");
+        {
+            ReachesResidualSum = true;
+            return (null, blocked + " (residual sum: every layer feeding it needs the same channel set)");
+        }
         if (c.Inputs.Count == 0 || c.Inputs[0] != v || c.Inputs.Skip(1).Contains(v)) return (null, blocked);
         switch (c.OpType)
         {

@@ -27,9 +27,10 @@ public sealed record StructuredLayerReport(string Node, int FiltersBefore, int F
 /// <remarks>
 /// A group-1 Conv is pruned when its channels flow through per-channel nodes (BatchNormalization,
 /// activations, pooling, depthwise Convs, whose filters go with them) and channel Concats into group-1
-/// Convs or a Flatten → Gemm/MatMul. A layer whose output reaches a residual Add or a graph output is
-/// left as it is and the report says which node blocked it: every layer feeding a residual sum would
-/// need the same channel set (a shared mask over the whole residual group), which is not implemented.
+/// Convs or a Flatten → Gemm/MatMul. Convs whose outputs meet in residual Adds form a
+/// <see cref="ResidualGroup"/> and lose the same channels, ranked by their summed scores. A layer whose
+/// channels reach a graph output, a graph input (through a sum) or an op that is none of these is left
+/// as it is, and the report says which node blocked it.
 /// </remarks>
 public static class StructuredPruning
 {
@@ -42,24 +43,43 @@ public static class StructuredPruning
         new Passes.RemoveIdentities().Run(model);
         GraphValidator.ValidateAndSort(graph);
         var report = new List<StructuredLayerReport>();
+        var seen = new HashSet<Node>();
         foreach (var conv in graph.Nodes.Where(n => n.OpType == "Conv" && n.Domain.Length == 0).ToList())
         {
+            // Members of a residual group are pruned, and reported, with the group's first layer.
+            if (!seen.Add(conv)) continue;
             var w = GraphQueries.Constant(graph, conv.InputOrEmpty(1));
             if (w == null || w.Type != DataType.Float32 || w.Rank < 2) { report.Add(new(conv.DisplayName, 0, 0, "weights not constant float32")); continue; }
             int m = w.Shape[0];
             string biasName = conv.InputOrEmpty(2);
             var bias = GraphQueries.Constant(graph, biasName);
-            if (conv.GetInt("group", 1) != 1) { report.Add(new(conv.DisplayName, m, m, "grouped/depthwise producer (follow-up work)")); continue; }
+            if (conv.GetInt("group", 1) != 1) { report.Add(new(conv.DisplayName, m, m, "grouped/depthwise producer (pruned with the layer that feeds it)")); continue; }
             if (biasName.Length > 0 && bias == null) { report.Add(new(conv.DisplayName, m, m, "bias not constant")); continue; }
 
-            var region = ChannelRegion.Walk(graph, graph.ConsumerMap(), conv, m);
-            if (region.Blocker != null) { report.Add(new(conv.DisplayName, m, m, "kept: " + region.Blocker)); continue; }
-
             int remove = Math.Min(m - 1, (int)Math.Floor(options.Fraction * m));
-            var scores = Scores(graph, w, region, options.Criterion, out string criterion);
-            int[] keep = Keep(scores, m - remove);
-            if (keep.Length < m) Rewrite(graph, conv, keep, region);
-            report.Add(new(conv.DisplayName, m, keep.Length, $"by {criterion}"));
+            var consumers = graph.ConsumerMap();
+            var region = ChannelRegion.Walk(graph, consumers, conv, m);
+            if (region.Blocker == null)
+            {
+                var scores = Scores(graph, w, region, options.Criterion, out string criterion);
+                int[] keep = Keep(scores, m - remove);
+                if (keep.Length < m) Rewrite(graph, [conv], keep, region.Edits, region.Values);
+                report.Add(new(conv.DisplayName, m, keep.Length, $"by {criterion}"));
+                continue;
+            }
+            if (!region.ReachesResidualSum) { report.Add(new(conv.DisplayName, m, m, "kept: " + region.Blocker)); continue; }
+            var group = ResidualGroup.Find(graph, consumers, conv, m);
+            if (group.Blocker != null || group.Producers.Any(p => p != conv && seen.Contains(p)))
+            {
+                report.Add(new(conv.DisplayName, m, m, "kept: " + (group.Blocker ?? "residual group overlaps layers already pruned")));
+                continue;
+            }
+            seen.UnionWith(group.Producers);
+            var groupScores = GroupScores(graph, group, m, options.Criterion, out string used);
+            int[] kept = Keep(groupScores, m - remove);
+            if (kept.Length < m) Rewrite(graph, group.Producers, kept, group.Edits, group.Values);
+            foreach (var p in group.Producers)
+                report.Add(new(p.DisplayName, m, kept.Length, $"by {used} summed over a residual group of {group.Producers.Count}"));
         }
         GraphQueries.DropUnusedInitializers(graph);
         return report;
@@ -99,6 +119,14 @@ public static class StructuredPruning
             used = "BN |gamma|";
             return scores;
         }
+        used = criterion == FilterCriterion.L2 ? "L2" : "L1";
+        return FilterNorms(w, criterion == FilterCriterion.L2 ? FilterCriterion.L2 : FilterCriterion.L1);
+    }
+
+    private static double[] FilterNorms(Tensor w, FilterCriterion criterion)
+    {
+        int m = w.Shape[0];
+        var scores = new double[m];
         var s = w.AsReadOnlySpan<float>();
         int per = s.Length / m;
         for (int f = 0; f < m; f++)
@@ -111,7 +139,34 @@ public static class StructuredPruning
             }
             scores[f] = criterion == FilterCriterion.L2 ? Math.Sqrt(acc) : acc;
         }
-        used = criterion == FilterCriterion.L2 ? "L2" : "L1";
+        return scores;
+    }
+
+    /// <summary>
+    /// Channel scores of a residual group: the producers' filter norms summed (a channel matters if it matters
+    /// to any layer writing it), or with BnScale the summed |γ| of the group's BatchNormalizations.
+    /// </summary>
+    private static double[] GroupScores(Bramble.Graph.Graph graph, ResidualGroup group, int m, FilterCriterion criterion, out string used)
+    {
+        var scores = new double[m];
+        var bns = group.Edits.Where(e => e.Kind == ChannelEditKind.BatchNorm).ToList();
+        if (criterion == FilterCriterion.BnScale && bns.Count > 0)
+        {
+            foreach (var bn in bns)
+            {
+                var gamma = graph.Initializers[bn.Node.Inputs[1]].AsReadOnlySpan<float>();
+                for (int f = 0; f < m; f++) scores[f] += Math.Abs(gamma[f]);
+            }
+            used = "BN |gamma|";
+            return scores;
+        }
+        var norm = criterion == FilterCriterion.BnScale ? FilterCriterion.L1 : criterion;
+        used = norm == FilterCriterion.L2 ? "L2" : "L1";
+        foreach (var p in group.Producers)
+        {
+            var s = FilterNorms(graph.Initializers[p.Inputs[1]], norm);
+            for (int f = 0; f < m; f++) scores[f] += s[f];
+        }
         return scores;
     }
 
@@ -123,12 +178,15 @@ public static class StructuredPruning
         return order;
     }
 
-    private static void Rewrite(Bramble.Graph.Graph graph, Node conv, int[] keep, ChannelRegion region)
+    private static void Rewrite(Bramble.Graph.Graph graph, IReadOnlyList<Node> producers, int[] keep, IEnumerable<ChannelEdit> edits, IEnumerable<string> values)
     {
-        int produced = graph.Initializers[conv.Inputs[1]].Shape[0];
-        Replace(graph, conv, 1, SliceAxis(graph.Initializers[conv.Inputs[1]], 0, keep));
-        if (conv.InputOrEmpty(2).Length > 0) Replace(graph, conv, 2, SliceAxis(graph.Initializers[conv.Inputs[2]], 0, keep));
-        foreach (var edit in region.Edits)
+        int produced = graph.Initializers[producers[0].Inputs[1]].Shape[0];
+        foreach (var conv in producers)
+        {
+            Replace(graph, conv, 1, SliceAxis(graph.Initializers[conv.Inputs[1]], 0, keep));
+            if (conv.InputOrEmpty(2).Length > 0) Replace(graph, conv, 2, SliceAxis(graph.Initializers[conv.Inputs[2]], 0, keep));
+        }
+        foreach (var edit in edits)
         {
             int[] kept = edit.Map(keep, produced);
             var node = edit.Node;
@@ -153,7 +211,7 @@ public static class StructuredPruning
             }
         }
         // Recorded shapes of the thinned values are stale; shape inference recomputes them.
-        foreach (var v in region.Values) graph.ValueInfos.Remove(v);
+        foreach (var v in values) graph.ValueInfos.Remove(v);
     }
 
     private static void Replace(Bramble.Graph.Graph graph, Node node, int input, Tensor value)

@@ -146,3 +146,71 @@ public class StructuredRegionTests
         Assert.Contains(report, r => r.FiltersKept < r.FiltersBefore);
     }
 }
+
+/// <summary>Structured pruning of Convs tied together by residual sums.</summary>
+public class ResidualGroupPruningTests
+{
+    /// <summary>
+    /// x[1,2,6,6] → s 3×3 (4) → Relu → r;  r → b1 3×3 (6) → Relu → b2 3×3 (4) → Add(·, r) → Relu → GAP → Flatten → Gemm(4 → 3) → y.
+    /// Channel 1 of s and b2 and filter 3 of b1 are dead, so removing them leaves y unchanged.
+    /// </summary>
+    private static Model Residual(int seed)
+    {
+        var rng = new Random(seed);
+        var g = new Bramble.Graph.Graph();
+        g.Inputs.Add(ValueInfo.Of("x", DataType.Float32, 1, 2, 6, 6));
+        g.Initializers["ws"] = PruningModels.Random(rng, 4, 2, 3, 3);
+        g.Initializers["bs"] = PruningModels.Random(rng, 4);
+        g.Initializers["w1"] = PruningModels.Random(rng, 6, 4, 3, 3);
+        g.Initializers["w2"] = PruningModels.Random(rng, 4, 6, 3, 3);
+        g.Initializers["fc"] = PruningModels.Random(rng, 3, 4);
+        g.Initializers["ws"].AsSpan<float>().Slice(1 * 18, 18).Clear();
+        g.Initializers["bs"].AsSpan<float>()[1] = 0;
+        g.Initializers["w1"].AsSpan<float>().Slice(3 * 36, 36).Clear();
+        g.Initializers["w2"].AsSpan<float>().Slice(1 * 54, 54).Clear();
+        g.Nodes.Add(PruningModels.Conv("s", "x", "ws", "bs", "ys", 3));
+        g.Nodes.Add(new Node("Relu", ["ys"], ["r"], "relu_s"));
+        g.Nodes.Add(PruningModels.Conv("b1", "r", "w1", null, "y1", 3));
+        g.Nodes.Add(new Node("Relu", ["y1"], ["r1"], "relu_1"));
+        g.Nodes.Add(PruningModels.Conv("b2", "r1", "w2", null, "y2", 3));
+        g.Nodes.Add(new Node("Add", ["y2", "r"], ["sum"], "add"));
+        g.Nodes.Add(new Node("Relu", ["sum"], ["rs"], "relu_sum"));
+        g.Nodes.Add(new Node("GlobalAveragePool", ["rs"], ["gap"], "gap"));
+        g.Nodes.Add(new Node("Flatten", ["gap"], ["flat"], "flatten").With(Bramble.Graph.Attribute.Of("axis", 1L)));
+        g.Nodes.Add(new Node("Gemm", ["flat", "fc"], ["y"], "fc").With(Bramble.Graph.Attribute.Of("transB", 1L)));
+        g.Outputs.Add(ValueInfo.Of("y", DataType.Float32, 1, 3));
+        return new Model(g);
+    }
+
+    [Fact]
+    public void ConvsFeedingAResidualSumLoseTheSameChannels()
+    {
+        using var model = Residual(41);
+        using var x = PruningModels.Random(new Random(42), 1, 2, 6, 6);
+        var before = PruningModels.Run(model, x);
+        var report = StructuredPruning.Apply(model, new StructuredPruningOptions { Fraction = 0.25 });
+        Assert.Equal(3, report.Single(r => r.Node == "s").FiltersKept);
+        Assert.Equal(3, report.Single(r => r.Node == "b2").FiltersKept);
+        Assert.Contains("residual group of 2", report.Single(r => r.Node == "b2").Note);
+        Assert.Equal(5, report.Single(r => r.Node == "b1").FiltersKept);
+        var g = model.Graph;
+        int[] Shape(string node, int input = 1) => g.Initializers[g.Nodes.Single(n => n.Name == node).Inputs[input]].Shape;
+        Assert.Equal(new[] { 3, 2, 3, 3 }, Shape("s"));
+        Assert.Equal(new[] { 5, 3, 3, 3 }, Shape("b1"));
+        Assert.Equal(new[] { 3, 5, 3, 3 }, Shape("b2"));
+        Assert.Equal(new[] { 3, 3 }, Shape("fc"));
+        PruningModels.AssertClose(before, PruningModels.Run(model, x), 1e-5f);
+    }
+
+    [Fact]
+    public void ResNetBaselinePrunesEveryConvAndStaysTrainable()
+    {
+        using var model = new Model(Bramble.Training.Models.Architectures.Build("resnet", size: 12, seed: 5));
+        var report = StructuredPruning.Apply(model, new StructuredPruningOptions { Fraction = 0.5 });
+        Assert.All(report, r => Assert.True(r.FiltersKept < r.FiltersBefore, $"{r.Node}: {r.Note}"));
+        using var x = PruningModels.Random(new Random(6), 2, 1, 12, 12);
+        Assert.Equal(2 * 10, PruningModels.Run(model, x, "input").Length);
+        // The rewritten model is still a valid training graph: structured pruning's fine-tuning trains it as is.
+        Assert.NotEmpty(new Bramble.Training.Autodiff.TrainingGraph(model.Graph).Parameters);
+    }
+}
