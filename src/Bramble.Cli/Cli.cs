@@ -32,6 +32,7 @@ public static class Cli
         TrainCommand.Create,
         EvalCommand.Create,
         PruneCommand.Create,
+        BinarizeCommand.Create,
     ];
 
     /// <summary>Runs the CLI in-process with the given writers; returns the exit code.</summary>

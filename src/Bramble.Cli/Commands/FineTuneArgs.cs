@@ -85,9 +85,9 @@ internal sealed class FineTuneArgs
         // Batched runs: the per-layer shape bindings of --shape (batch 1) do not apply here.
         var options = new SessionOptions { Threads = session.Threads, MaxIsa = session.MaxIsa, ReferenceKernels = session.ReferenceKernels };
         using var inference = new InferenceSession(model, options);
-        var bar = ProgressLine.For(context);
+        var bar = TrainingProgress.Line(context.Out);
         var report = Evaluator.Evaluate(inference, test, 100,
-            (done, total) => bar.Update($"top-1 {what}: {ProgressLine.Bar(done, total)} {done}/{total}", done == total));
+            (done, total) => bar.Update($"top-1 {what}: {TrainingProgress.Bar(done, total)} {done}/{total}", done == total));
         context.Out.WriteLine($"top-1 {what}: {Pct(report.Top1)} on {report.Count:N0} test images");
         return report.Top1;
     }
@@ -105,8 +105,8 @@ internal sealed class FineTuneArgs
     /// <summary>A progress callback for training batches: epoch, bar, running loss and accuracy, speed.</summary>
     public static Action<BatchProgress> Progress(CliContext context, int epochs)
     {
-        var bar = ProgressLine.For(context);
-        return p => bar.Update($"fine-tune epoch {p.Epoch}/{epochs} {ProgressLine.Bar(p.Batch, p.Batches)} {p.Batch}/{p.Batches}  " +
+        var bar = TrainingProgress.Line(context.Out);
+        return p => bar.Update($"fine-tune epoch {p.Epoch}/{epochs} {TrainingProgress.Bar(p.Batch, p.Batches)} {p.Batch}/{p.Batches}  " +
             $"loss {p.Loss.ToString("F4", Invariant)}  acc {Pct(p.Accuracy)}  {p.ImagesPerSecond.ToString("F0", Invariant)} img/s", p.Batch == p.Batches);
     }
 

@@ -61,12 +61,12 @@ internal static class TrainCommand
             context.Out.WriteLine($"Training {archName ?? modelPath} ({parameters:N0} parameters) on {train.Count:N0} images, testing on {test.Count:N0}; " +
                 $"{options.Optimizer} lr {options.LearningRate} {options.Schedule}, batch {options.BatchSize}, {options.Epochs} epochs, seed {options.Seed}");
             using var trainer = new Trainer(graph, options);
-            var bar = ProgressLine.For(context);
+            var bar = TrainingProgress.Line(context.Out);
             string path = parsed.GetValue(output)!;
             var cpu = System.Diagnostics.Process.GetCurrentProcess();
             TimeSpan cpuBefore = cpu.TotalProcessorTime;
             trainer.Fit(train, test,
-                p => bar.Update($"epoch {p.Epoch}/{options.Epochs} {ProgressLine.Bar(p.Batch, p.Batches)} {p.Batch}/{p.Batches}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}", p.Batch == p.Batches),
+                p => bar.Update($"epoch {p.Epoch}/{options.Epochs} {TrainingProgress.Bar(p.Batch, p.Batches)} {p.Batch}/{p.Batches}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:F0} img/s  lr {p.LearningRate:G3}", p.Batch == p.Batches),
                 e =>
                 {
                     // Images per CPU-second of this process: comparable across runs on a busy machine.

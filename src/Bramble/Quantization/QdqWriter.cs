@@ -9,7 +9,7 @@ namespace Bramble.Quantization;
 /// biases become int32 with scale x_scale·w_scale. Every other op stays float, so any ONNX runtime runs
 /// the result; integer runtimes fold DQ → op → Q into int8 kernels.
 /// </summary>
-internal sealed class QdqWriter(Model model, bool signedActivations, bool perChannel)
+internal sealed class QdqWriter(Model model, bool signedActivations)
 {
     private readonly Bramble.Graph.Graph _graph = model.Graph;
     private readonly Dictionary<string, (float Scale, int ZeroPoint)> _activation = new();

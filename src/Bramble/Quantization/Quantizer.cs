@@ -34,7 +34,7 @@ public static class Quantizer
 
             // Per-axis Q/DQ are standard from opset 13; older models use the com.microsoft forms so their other ops keep their meaning.
             bool standardAxis = model.OpsetFor("") >= 13;
-            var writer = new QdqWriter(model, options.SignedActivations, options.PerChannelWeights);
+            var writer = new QdqWriter(model, options.SignedActivations);
             var infos = new List<QuantizedLayerInfo>();
             foreach (var layer in layers)
             {

@@ -11,6 +11,10 @@ public sealed record EvaluationReport(int Count, double Top1, double Top5, int[,
 /// <summary>Runs a classifier through Bramble's <see cref="InferenceSession"/> over a dataset.</summary>
 public static class Evaluator
 {
+    /// <summary>Top-1/top-5 of <paramref name="session"/>'s classifier over <paramref name="data"/> in batches of <paramref name="batchSize"/>.</summary>
+    /// <param name="session">A session of a model with one image input and logits [N, classes] as its first output.</param>
+    /// <param name="data">The labelled images.</param>
+    /// <param name="batchSize">Images per inference call.</param>
     /// <param name="progress">Called after each batch with (images done, total).</param>
     public static EvaluationReport Evaluate(InferenceSession session, Dataset data, int batchSize = 100, Action<int, int>? progress = null)
     {

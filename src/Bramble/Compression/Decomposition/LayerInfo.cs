@@ -69,6 +69,7 @@ public sealed class LayerInfo
         : $"{Inputs}→{Outputs} fc";
 
     /// <summary>The layers in <paramref name="model"/> that decompositions can rewrite, in graph order.</summary>
+    /// <param name="model">The model to search.</param>
     /// <param name="shapes">Value shapes from a plan of the model (every conv input must be known).</param>
     public static List<LayerInfo> Find(Model model, IReadOnlyDictionary<string, int[]> shapes)
     {

@@ -15,6 +15,11 @@ public sealed record CpResult(DenseMatrix[] Factors, double RelativeError, int I
 public static class CpDecomposition
 {
     /// <param name="data">Row-major tensor of shape <paramref name="dims"/>.</param>
+    /// <param name="dims">The tensor's dimensions (modes); mode 0 should be the largest.</param>
+    /// <param name="rank">Number of rank-1 terms.</param>
+    /// <param name="maxIterations">Upper bound on ALS sweeps.</param>
+    /// <param name="tolerance">Stop when the relative reconstruction error changes by less than this between sweeps.</param>
+    /// <param name="seed">Seed of the random columns that pad the HOSVD start.</param>
     public static CpResult Decompose(ReadOnlySpan<double> data, int[] dims, int rank, int maxIterations = 50, double tolerance = 1e-7, int seed = 1)
     {
         if (dims.Length < 2) throw new ArgumentException("CP needs at least two modes");

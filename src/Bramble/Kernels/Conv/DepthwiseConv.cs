@@ -58,8 +58,8 @@ public static unsafe class DepthwiseConv
             }
             int wp = G.InWidth + G.PadLeft + G.PadRight + Slack, hp = G.InHeight + G.PadTop + G.PadBottom;
             // Borders stay zero between channels of the same geometry: only the image rows are copied.
-            long size = G.InWidth | ((long)G.InHeight << 32);
-            long pads = G.PadTop | ((long)G.PadLeft << 16) | ((long)G.PadBottom << 32) | ((long)G.PadRight << 48);
+            long size = (uint)G.InWidth | ((long)G.InHeight << 32);
+            long pads = (uint)G.PadTop | ((long)G.PadLeft << 16) | ((long)G.PadBottom << 32) | ((long)G.PadRight << 48);
             float* plane = PaddedPlane.Get((long)wp * hp, size, pads);
             Pad(G, Input + (long)c * G.InHeight * G.InWidth, plane, wp);
             float* w = Weights + c * G.KernelH * G.KernelW;

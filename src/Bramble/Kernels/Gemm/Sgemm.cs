@@ -6,7 +6,7 @@ namespace Bramble.Kernels.Gemm;
 /// Single-precision GEMM: C[M×N] = alpha·op(A)·op(B) + beta·C, then an optional fused
 /// <see cref="Epilogue"/> (bias + activation). Row-major with leading dimensions; op(X) is X or Xᵀ.
 /// beta = 0 overwrites C without reading it; beta = 1 accumulates. Either operand may be a
-/// <see cref="PackedMatrix"/> (constant weights packed once). Work is split over <paramref name="pool"/>.
+/// <see cref="PackedMatrix"/> (constant weights packed once). Work is split over the caller's worker pool.
 /// </summary>
 public static unsafe class Sgemm
 {

@@ -4,8 +4,10 @@ using Bramble.Training.Autodiff;
 namespace Bramble.Training.Gradients;
 
 /// <summary>
-/// Pointwise activations: Relu, LeakyRelu, Clip, Sigmoid, HardSwish. The backward reads the forward
-/// input (or, for Sigmoid, the output) and multiplies the incoming gradient by the local slope.
+/// Pointwise activations: Relu, LeakyRelu, Clip, Sigmoid, HardSwish, Sign. The backward reads the forward
+/// input (or, for Sigmoid, the output) and multiplies the incoming gradient by the local slope. Sign's true
+/// slope is zero almost everywhere, so it uses the straight-through estimator of binary networks instead:
+/// the gradient passes where |x| ≤ 1 (the slope of hard-tanh) and stops outside.
 /// </summary>
 public sealed class ActivationGradient : GradientOp
 {
@@ -52,6 +54,10 @@ public sealed class ActivationGradient : GradientOp
             case "HardSwish":
                 for (int i = 0; i < s.Length; i++) d[i] = s[i] * MathF.Min(1f, MathF.Max(0f, s[i] / 6f + 0.5f));
                 break;
+            case "Sign":
+                // ONNX Sign: 0 stays 0, so training computes exactly what the exported graph computes.
+                for (int i = 0; i < s.Length; i++) d[i] = s[i] > 0 ? 1f : s[i] < 0 ? -1f : 0f;
+                break;
             default:
                 throw new UnsupportedOperatorException($"{Node.Describe()}: no gradient for activation {_kind}");
         }
@@ -83,6 +89,9 @@ public sealed class ActivationGradient : GradientOp
                     float slope = v < -3f ? 0f : v > 3f ? 1f : v / 3f + 0.5f;
                     dx[i] += dy[i] * slope;
                 }
+                break;
+            case "Sign":
+                for (int i = 0; i < s.Length; i++) if (MathF.Abs(s[i]) <= 1f) dx[i] += dy[i];
                 break;
         }
     }

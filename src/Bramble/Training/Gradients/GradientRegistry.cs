@@ -10,7 +10,7 @@ public static class GradientRegistry
     [
         "Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSwish",
         "MaxPool", "AveragePool", "GlobalAveragePool", "Add", "Sub", "Mul", "Concat", "Reshape", "Flatten",
-        "Identity", "Transpose", "Dropout",
+        "Identity", "Transpose", "Dropout", "Sign",
     ];
 
     public static bool IsSupported(Node node) => node.Domain is "" or "ai.onnx" && Supported.Contains(node.OpType);
@@ -26,7 +26,7 @@ public static class GradientRegistry
             "Conv" => new ConvGradient(node, inputs, outputs),
             "Gemm" or "MatMul" => new GemmGradient(node, inputs, outputs),
             "BatchNormalization" => new BatchNormGradient(node, inputs, outputs),
-            "Relu" or "LeakyRelu" or "Clip" or "Sigmoid" or "HardSwish" => new ActivationGradient(node, inputs, outputs),
+            "Relu" or "LeakyRelu" or "Clip" or "Sigmoid" or "HardSwish" or "Sign" => new ActivationGradient(node, inputs, outputs),
             "MaxPool" or "AveragePool" or "GlobalAveragePool" => new PoolGradient(node, inputs, outputs),
             "Add" or "Sub" or "Mul" => new ArithmeticGradient(node, inputs, outputs),
             "Concat" => new ConcatGradient(node, inputs, outputs),
