@@ -106,7 +106,10 @@ internal static class DecomposeCommand
             OnnxWriter.Save(accuracy?.Model ?? result.Model, outPath);
             var evaluationResult = DecompositionEvaluator.Evaluate(model, result, evaluation, session, timed);
             WriteReport(context, path, outPath, options, result, evaluationResult);
-            var summary = Summary(path, outPath, options, parsed, evaluationResult, accuracy);
+            var probe = new Dictionary<string, Tensor> { [calibration.InputName] = calibration.Inputs[0] };
+            var paired = PairedLatency.Measure(model, accuracy?.Model ?? result.Model, probe, session, timed);
+            context.Out.WriteLine($"latency (batch 1, measured in alternation, min of medians): {Format.Ms(paired.BeforeMs)} ms -> {Format.Ms(paired.AfterMs)} ms");
+            var summary = Summary(path, outPath, options, parsed, evaluationResult, accuracy, paired);
             if (accuracy != null) WriteAccuracy(context, summary);
             if (parsed.GetValue(tuning.Json) is string json) summary.Write(json);
             return Cli.ExitOk;
@@ -137,13 +140,14 @@ internal static class DecomposeCommand
         }
     }
 
-    private static CompressionSummary Summary(string path, string outPath, DecompositionOptions options, ParseResult parsed, DecompositionEvaluation e, TunedResult? accuracy)
+    private static CompressionSummary Summary(string path, string outPath, DecompositionOptions options, ParseResult parsed, DecompositionEvaluation e, TunedResult? accuracy,
+        (double BeforeMs, double AfterMs) latency)
     {
         string setting = parsed.GetValue<double?>("--speedup") is double x ? $"{x.ToString("0.##", Invariant)}x MACs"
             : parsed.GetValue<double?>("--energy") is double en ? $"energy {en.ToString("0.###", Invariant)}"
             : parsed.GetValue<double?>("--target-ms") is double ms ? $"{ms.ToString("0.##", Invariant)} ms" : "rank " + string.Join(",", parsed.GetValue<string[]>("--rank") ?? []);
         string method = options.Method.ToString().ToLowerInvariant() + (options.Nonlinear ? " nonlinear" : "") + (options.Asymmetric ? " asymmetric" : "");
-        return new CompressionSummary(path, method, setting, e.Before.Macs, e.After.Macs, e.Before.LatencyMs, e.After.LatencyMs,
+        return new CompressionSummary(path, method, setting, e.Before.Macs, e.After.Macs, latency.BeforeMs, latency.AfterMs,
             e.Before.WeightBytes, e.After.WeightBytes, new FileInfo(outPath).Length, CompressionSummary.GzipSize(outPath),
             accuracy?.Before, accuracy?.Decomposed, accuracy?.FineTuned, accuracy?.Epochs ?? 0);
     }

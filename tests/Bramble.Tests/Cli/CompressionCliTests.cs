@@ -53,4 +53,39 @@ public class CompressionCliTests
         Assert.NotEmpty(pruned);
         Assert.All(pruned, l => Assert.Equal(0.6, Bramble.Compression.Pruning.PrunableLayer.Sparsity(l.Weight), 2));
     }
+
+    [Fact]
+    public void GradualPruningHoldsTheTargetSparsity()
+    {
+        if (TestResources.Require(TestResources.FashionMnistDir) == null) return;
+        using var dir = TestResources.CreateTempDir();
+        var r = Run(Models, "prune", "lenet.onnx", "--sparsity", "0.75", "--schedule", "gradual", "--steps", "3", "--dataset", "fashion-mnist",
+            "--finetune", "1", "--finetune-images", "96", "--test-count", "20", "-n", "1", "-t", "1", "-o", dir.File("g.onnx"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("step 3/3: sparsity 75.0%", r.Out);
+        Assert.Contains("3 steps", r.Out);
+        using var saved = Bramble.Import.ModelLoader.Load(dir.File("g.onnx"));
+        var pruned = Bramble.Compression.Pruning.PrunableLayer.Find(saved.Graph).Where(l => l.WeightName.Contains("_pruned")).ToList();
+        Assert.Equal(2, pruned.Count);
+        Assert.All(pruned, l => Assert.Equal(0.75, Bramble.Compression.Pruning.PrunableLayer.Sparsity(l.Weight), 2));
+    }
+
+    [Fact]
+    public void DecomposeFineTunesTheDecomposedModel()
+    {
+        if (TestResources.Require(TestResources.FashionMnistDir) == null) return;
+        using var dir = TestResources.CreateTempDir();
+        var r = Run(Models, "decompose", "lenet.onnx", "--method", "spatial", "--rank", "2", "--dataset", "fashion-mnist", "--calib-count", "4",
+            "--eval-count", "4", "--finetune", "1", "--finetune-images", "64", "--test-count", "20", "-n", "1", "-t", "1",
+            "-o", dir.File("d.onnx"), "--json", dir.File("d.json"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("top-1 after decomposition", r.Out);
+        Assert.Contains("top-1 after fine-tuning", r.Out);
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.File("d.json")));
+        Assert.True(json.RootElement.GetProperty("macsAfter").GetInt64() < json.RootElement.GetProperty("macsBefore").GetInt64());
+        Assert.InRange(json.RootElement.GetProperty("top1FineTuned").GetDouble(), 0, 1);
+        // The saved model is the fine-tuned decomposition: more Conv nodes than the original's two.
+        using var saved = Bramble.Import.ModelLoader.Load(dir.File("d.onnx"));
+        Assert.True(saved.Graph.Nodes.Count(n => n.OpType == "Conv") > 2);
+    }
 }
