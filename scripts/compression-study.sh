@@ -55,7 +55,7 @@ for x in 2 4; do
 done
 
 pct() { jq -r "if .$1 == null then \"-\" else (.$1 * 10000 | round / 100 | tostring) + \"%\" end" "$2"; }
-printf '\n%-14s %-26s %9s %11s %11s %9s %22s %22s %10s\n' method setting "top-1" "compressed" "fine-tuned" "change" "MACs" "latency ms (batch 1)" "file"
+printf '\n%-14s %-26s %9s %11s %11s %9s %22s %22s %10s\n' method setting "top-1" "compressed" "fine-tuned" "change" "MACs" "latency ms (fastest)" "file"
 for f in magnitude-70 magnitude-80 magnitude-90 structured-2x pca-asym-2x pca-asym-4x; do
     j="$OUT/$f.json"
     [[ -f "$j" ]] || continue
