@@ -13,9 +13,10 @@ using Spectre.Console;
 namespace Bramble.Cli.Commands;
 
 /// <summary>
-/// `bramble decompose MODEL --method pca|spatial|flatten|svd (--rank|--energy|--speedup|--target-ms) -o out.onnx`:
+/// `bramble decompose MODEL --method pca|spatial|flatten|svd (--rank|--energy|--speedup|--target-ms) [--finetune EPOCHS --dataset fashion-mnist] -o out.onnx`:
 /// low-rank decomposition of conv / FC layers into plain Conv/Gemm nodes, with a per-layer table (rank, MACs,
-/// energy kept, measured time, output error) and whole-model MACs, latency, size and accuracy before/after.
+/// energy kept, measured time, output error) and whole-model MACs, latency, size and top-1 before / after decomposition /
+/// after fine-tuning the decomposed model (whose layers are all plain, trainable Conv/Gemm nodes).
 /// </summary>
 internal static class DecomposeCommand
 {
@@ -43,24 +44,22 @@ internal static class DecomposeCommand
         var nonlinear = new Option<bool>("--nonlinear") { Description = "pca: reconstruct the post-ReLU response" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "pca: fit against the already-approximated earlier layers" };
         var samples = new Option<int>("--samples") { Description = "Response vectors sampled per input and layer", DefaultValueFactory = _ => 64 };
-        var finetune = new Option<int>("--finetune") { Description = "Fine-tune the decomposed model for this many epochs (needs the training module)" };
+        var tuning = new FineTuneArgs();
         var iterations = new Option<int>("--iterations", "-n") { Description = "Timed runs per latency measurement", DefaultValueFactory = _ => 10 };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the decomposed ONNX model", Required = true };
         Validation.AtLeast(calibCount, 1);
         Validation.AtLeast(evalCount, 1);
         Validation.AtLeast(samples, 1);
         Validation.AtLeast(iterations, 1);
-        Validation.AtLeast(finetune, 0);
 
         var command = new Command("decompose", "Low-rank decomposition of conv/FC layers (pca, spatial SVD, flattening, FC SVD)");
         args.AddTo(command);
         foreach (var o in new Option[] { method, flattenMode, rank, energy, speedup, targetMs, calib, calibCount, randomCalib, dataset, evalCount,
-                     mean, std, bgr, nonlinear, asymmetric, samples, finetune, iterations, output })
+                     mean, std, bgr, nonlinear, asymmetric, samples, iterations, output })
             command.Options.Add(o);
+        tuning.AddTo(command);
         command.SetAction(parsed =>
         {
-            if (parsed.GetValue(finetune) > 0)
-                throw new CliUsageException("--finetune needs the training module, which this build does not include yet");
             int drivers = (parsed.GetValue(rank) is { Length: > 0 } ? 1 : 0) + (parsed.GetValue(energy) != null ? 1 : 0)
                 + (parsed.GetValue(speedup) != null ? 1 : 0) + (parsed.GetValue(targetMs) != null ? 1 : 0);
             if (drivers != 1) throw new CliUsageException("give exactly one of --rank, --energy, --speedup, --target-ms");
@@ -74,8 +73,11 @@ internal static class DecomposeCommand
                 InputShapes = args.InputShapes(parsed, model),
             };
             var input = SingleInput(model);
-            int[] shape = session.InputShapes.TryGetValue(input.Name, out var bound) ? bound : input.StaticShape
+            // Calibration runs one sample at a time: a symbolic batch dimension alone is read as 1.
+            int[] shape = session.InputShapes.TryGetValue(input.Name, out var bound) ? bound : input.StaticShape ?? BatchOfOne(input)
                 ?? throw new CliUsageException($"input '{input.Name}' has shape {input.ShapeText}: bind it with --shape {input.Name}=1x...");
+            session.InputShapes[input.Name] = shape;
+            var labelled = tuning.Load(parsed, parsed.GetValue(dataset), input);
             var (calibration, evaluation) = LoadData(parsed, input.Name, shape, calib, calibCount, randomCalib, dataset, evalCount, mean, std, bgr);
             using var calibrationOwner = calibration;
             using var evaluationOwner = evaluation == calibration ? null : evaluation;
@@ -98,13 +100,69 @@ internal static class DecomposeCommand
                 ? ForLatency(context, model, options, calibration, target, timed)
                 : Decomposer.Run(model, options, calibration);
             using var resultOwner = result;
-            OnnxWriter.Save(result.Model, parsed.GetValue(output)!);
+            var accuracy = labelled == null ? null : Accuracies(context, model, result.Model, labelled, tuning, parsed, session);
+            using var tunedOwner = accuracy?.Model;
+            string outPath = parsed.GetValue(output)!;
+            OnnxWriter.Save(accuracy?.Model ?? result.Model, outPath);
             var evaluationResult = DecompositionEvaluator.Evaluate(model, result, evaluation, session, timed);
-            WriteReport(context, path, parsed.GetValue(output)!, options, result, evaluationResult);
+            WriteReport(context, path, outPath, options, result, evaluationResult);
+            var probe = new Dictionary<string, Tensor> { [calibration.InputName] = calibration.Inputs[0] };
+            var paired = PairedLatency.Measure(model, accuracy?.Model ?? result.Model, probe, session, timed);
+            context.Out.WriteLine($"latency (batch 1, fastest of alternating runs): {Format.Ms(paired.BeforeMs)} ms -> {Format.Ms(paired.AfterMs)} ms");
+            var summary = Summary(path, outPath, options, parsed, evaluationResult, accuracy, paired);
+            if (accuracy != null) WriteAccuracy(context, summary);
+            if (parsed.GetValue(tuning.Json) is string json) summary.Write(json);
             return Cli.ExitOk;
         });
         return command;
     }
+
+    /// <summary>Top-1 on the test images before and after decomposition and, with --finetune, after fine-tuning the decomposed model.</summary>
+    private sealed record TunedResult(Model? Model, double Before, double Decomposed, double? FineTuned, int Epochs);
+
+    private static TunedResult Accuracies(CliContext context, Model original, Model decomposed, LabelledData data, FineTuneArgs tuning,
+        ParseResult parsed, SessionOptions session)
+    {
+        double before = FineTuneArgs.Accuracy(context, original, data.Test, session, "before decomposition");
+        double after = FineTuneArgs.Accuracy(context, decomposed, data.Test, session, "after decomposition");
+        int epochs = tuning.EpochCount(parsed);
+        if (epochs == 0) return new TunedResult(null, before, after, null, 0);
+        // Every layer, the new factor pairs included, is a plain Conv/Gemm: all of them train.
+        var tuned = FineTuneArgs.Tune(context, decomposed, data, tuning.TrainOptions(parsed, session.Threads));
+        try
+        {
+            return new TunedResult(tuned, before, after, FineTuneArgs.Accuracy(context, tuned, data.Test, session, "after fine-tuning"), epochs);
+        }
+        catch
+        {
+            tuned.Dispose();
+            throw;
+        }
+    }
+
+    private static CompressionSummary Summary(string path, string outPath, DecompositionOptions options, ParseResult parsed, DecompositionEvaluation e, TunedResult? accuracy,
+        (double BeforeMs, double AfterMs) latency)
+    {
+        string setting = parsed.GetValue<double?>("--speedup") is double x ? $"{x.ToString("0.##", Invariant)}x MACs"
+            : parsed.GetValue<double?>("--energy") is double en ? $"energy {en.ToString("0.###", Invariant)}"
+            : parsed.GetValue<double?>("--target-ms") is double ms ? $"{ms.ToString("0.##", Invariant)} ms" : "rank " + string.Join(",", parsed.GetValue<string[]>("--rank") ?? []);
+        string method = options.Method.ToString().ToLowerInvariant() + (options.Nonlinear ? " nonlinear" : "") + (options.Asymmetric ? " asymmetric" : "");
+        return new CompressionSummary(path, method, setting, e.Before.Macs, e.After.Macs, latency.BeforeMs, latency.AfterMs,
+            e.Before.WeightBytes, e.After.WeightBytes, new FileInfo(outPath).Length, CompressionSummary.GzipSize(outPath),
+            accuracy?.Before, accuracy?.Decomposed, accuracy?.FineTuned, accuracy?.Epochs ?? 0);
+    }
+
+    private static void WriteAccuracy(CliContext context, CompressionSummary s)
+    {
+        var table = new Table().AddColumns("top-1 (test images)", "before", "after", "change");
+        table.AddRow(InfoCommand.Cells("after decomposition", FineTuneArgs.Pct(s.Top1Before!.Value), FineTuneArgs.Pct(s.Top1Compressed!.Value), PruneCommand.Points(s.Top1Before.Value, s.Top1Compressed.Value)));
+        if (s.Top1FineTuned is double t)
+            table.AddRow(InfoCommand.Cells($"after fine-tuning ({s.FineTuneEpochs} epoch(s))", FineTuneArgs.Pct(s.Top1Before.Value), FineTuneArgs.Pct(t), PruneCommand.Points(s.Top1Before.Value, t)));
+        context.Console.Write(table);
+    }
+
+    private static int[]? BatchOfOne(ValueInfo input) =>
+        input.Shape is { Length: > 1 } dims && dims.Skip(1).All(d => d.IsFixed) ? [1, .. dims.Skip(1).Select(d => (int)d.Value)] : null;
 
     private static ValueInfo SingleInput(Model model)
     {

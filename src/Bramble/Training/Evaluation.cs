@@ -11,7 +11,12 @@ public sealed record EvaluationReport(int Count, double Top1, double Top5, int[,
 /// <summary>Runs a classifier through Bramble's <see cref="InferenceSession"/> over a dataset.</summary>
 public static class Evaluator
 {
-    public static EvaluationReport Evaluate(InferenceSession session, Dataset data, int batchSize = 100)
+    /// <summary>Top-1/top-5 of <paramref name="session"/>'s classifier over <paramref name="data"/> in batches of <paramref name="batchSize"/>.</summary>
+    /// <param name="session">A session of a model with one image input and logits [N, classes] as its first output.</param>
+    /// <param name="data">The labelled images.</param>
+    /// <param name="batchSize">Images per inference call.</param>
+    /// <param name="progress">Called after each batch with (images done, total).</param>
+    public static EvaluationReport Evaluate(InferenceSession session, Dataset data, int batchSize = 100, Action<int, int>? progress = null)
     {
         if (session.InputMetadata.Count != 1) throw new BrambleException($"evaluation needs a model with one input, found {session.InputMetadata.Count}");
         string inputName = session.InputMetadata[0].Name;
@@ -48,6 +53,7 @@ public static class Evaluator
                 if (best == label) top1++;
                 if (above < 5) top5++;
             }
+            progress?.Invoke(Math.Min(data.Count, (b + 1) * batchSize), data.Count);
         }
         return new EvaluationReport(data.Count, (double)top1 / data.Count, (double)top5 / data.Count, confusion,
             data.Count / Math.Max(1e-9, clock.Elapsed.TotalSeconds), data.ClassNames);

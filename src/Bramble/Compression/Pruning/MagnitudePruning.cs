@@ -18,8 +18,11 @@ public sealed record MagnitudePruningOptions
     public bool ExemptLast { get; init; } = true;
 }
 
-/// <summary>One layer's line in a pruning report.</summary>
-public sealed record PruningLayerReport(string Node, string OpType, long Parameters, double SparsityBefore, double SparsityAfter, string Note);
+/// <summary>One layer's line in a pruning report; <paramref name="Weight"/> is the initializer the layer reads afterwards.</summary>
+public sealed record PruningLayerReport(string Node, string OpType, long Parameters, double SparsityBefore, double SparsityAfter, string Note, string Weight = "")
+{
+    public bool Exempt => Note == MagnitudePruning.ExemptNote;
+}
 
 /// <summary>
 /// Unstructured magnitude pruning (Han et al. 2015): the weights with the smallest |w| become zero.
@@ -28,6 +31,9 @@ public sealed record PruningLayerReport(string Node, string OpType, long Paramet
 /// </summary>
 public static class MagnitudePruning
 {
+    /// <summary>The note of a layer left dense because it is the first or last one.</summary>
+    public const string ExemptNote = "exempt";
+
     /// <summary>Prunes <paramref name="model"/> in place; returns one report line per prunable layer.</summary>
     public static List<PruningLayerReport> Apply(Model model, MagnitudePruningOptions options)
     {
@@ -58,7 +64,7 @@ public static class MagnitudePruning
             double before = PrunableLayer.Sparsity(l.Weight);
             if (exempt.Contains(l.Node))
             {
-                report.Add(new PruningLayerReport(l.Node.DisplayName, l.Node.OpType, l.Weight.Length, before, before, "exempt"));
+                report.Add(new PruningLayerReport(l.Node.DisplayName, l.Node.OpType, l.Weight.Length, before, before, ExemptNote, l.WeightName));
                 continue;
             }
             if (!pruned.TryGetValue(l.WeightName, out var newName))
@@ -70,18 +76,21 @@ public static class MagnitudePruning
                 // Global ties are shared between layers: each layer takes what is left of the budget.
                 globalTies -= ZeroBelow(copy.AsSpan<float>(), threshold, ties);
                 if (options.Scope == PruningScope.PerLayer) globalTies = 0;
-                newName = graph.UniqueName(l.WeightName + "_pruned");
+                // Pruning a pruned model again (a gradual schedule) keeps one suffix, not a growing chain.
+                newName = graph.UniqueName(PrunedSuffix.Replace(l.WeightName, "") + "_pruned");
                 graph.Initializers[newName] = copy;
                 pruned[l.WeightName] = newName;
             }
             for (int i = 0; i < l.Node.Inputs.Count; i++)
                 if (l.Node.Inputs[i] == l.WeightName) l.Node.Inputs[i] = newName;
             report.Add(new PruningLayerReport(l.Node.DisplayName, l.Node.OpType, l.Weight.Length, before,
-                PrunableLayer.Sparsity(graph.Initializers[newName]), options.Scope == PruningScope.Global ? "global" : ""));
+                PrunableLayer.Sparsity(graph.Initializers[newName]), options.Scope == PruningScope.Global ? "global" : "", newName));
         }
         Passes.GraphQueries.DropUnusedInitializers(graph);
         return report;
     }
+
+    private static readonly System.Text.RegularExpressions.Regex PrunedSuffix = new("_pruned(_[0-9]+)?$");
 
     /// <summary>
     /// The magnitude t such that zeroing every |w| &lt; t plus <c>ties</c> values with |w| == t zeroes

@@ -41,6 +41,14 @@ public sealed class Dataset
         return new Dataset(Pixels.AsSpan(0, count * SampleSize).ToArray(), Labels.AsSpan(0, count).ToArray(), Channels, Height, Width, ClassNames);
     }
 
+    /// <summary>Images [<paramref name="start"/>, start + count) (clamped to the set): one chunk of a schedule that walks through the data.</summary>
+    public Dataset Slice(int start, int count)
+    {
+        start = Math.Clamp(start, 0, Count);
+        count = Math.Clamp(count, 0, Count - start);
+        return new Dataset(Pixels.AsSpan(start * SampleSize, count * SampleSize).ToArray(), Labels.AsSpan(start, count).ToArray(), Channels, Height, Width, ClassNames);
+    }
+
     /// <summary>Writes image <paramref name="index"/> as floats in [0, 1].</summary>
     public void CopySample(int index, Span<float> destination)
     {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Accuracy study of Bramble's compression commands on a Fashion-MNIST classifier, one summary table at the end:
+#   - magnitude pruning to 70 / 80 / 90 % sparsity, fine-tuned
+#   - structured pruning to half the MACs, fine-tuned
+#   - PCA decomposition (asymmetric) at 2x and 4x fewer MACs, without and with fine-tuning
+#
+#   scripts/compression-study.sh [MODEL]          # MODEL defaults to models/vgg.onnx
+#
+# Settings (environment variables):
+#   EPOCHS=1          fine-tuning epochs of every run
+#   FT_IMAGES=0       fine-tune on the first N training images only (0 = all 60,000)
+#   TEST_COUNT=10000  test images for top-1
+#   SCHEDULE=one-shot magnitude pruning schedule: one-shot or gradual (4 steps, fine-tuning between)
+#   THREADS=2         worker threads
+#   OUT=DIR           where the compressed models, logs and JSON summaries go (default: a new temporary directory)
+#   BRAMBLE=CMD       the CLI to run (default: scripts/bramble, which rebuilds when sources change)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODEL="${1:-$ROOT/models/vgg.onnx}"
+EPOCHS="${EPOCHS:-1}"
+FT_IMAGES="${FT_IMAGES:-0}"
+TEST_COUNT="${TEST_COUNT:-10000}"
+SCHEDULE="${SCHEDULE:-one-shot}"
+THREADS="${THREADS:-2}"
+OUT="${OUT:-$(mktemp -d -t bramble-study.XXXXXX)}"
+mkdir -p "$OUT"
+[[ -f "$MODEL" ]] || { echo "compression-study: model '$MODEL' not found" >&2; exit 66; }
+command -v jq >/dev/null || { echo "compression-study: needs jq to build the summary table" >&2; exit 69; }
+
+read -r -a BRAMBLE <<<"${BRAMBLE:-$ROOT/scripts/bramble}"
+COMMON=(--dataset fashion-mnist --test-count "$TEST_COUNT" --threads "$THREADS")
+TUNE=(--finetune "$EPOCHS" --finetune-images "$FT_IMAGES")
+
+run() {  # run NAME bramble-arguments...: log to OUT/NAME.log, summary to OUT/NAME.json
+    local name="$1"; shift
+    echo "== $name: bramble $*" >&2
+    local start=$SECONDS
+    if ! "${BRAMBLE[@]}" "$@" "${COMMON[@]}" -o "$OUT/$name.onnx" --json "$OUT/$name.json" >"$OUT/$name.log" 2>&1; then
+        echo "compression-study: '$name' failed; last lines of $OUT/$name.log:" >&2
+        tail -5 "$OUT/$name.log" >&2
+        return 1
+    fi
+    grep -E '^top-1 [a-z -]+: [0-9.]+% on' "$OUT/$name.log" >&2 || true
+    echo "   ($((SECONDS - start)) s)" >&2
+}
+
+echo "compression-study: $MODEL, fine-tuning $EPOCHS epoch(s) on ${FT_IMAGES/#0/all} training images, top-1 on $TEST_COUNT test images; output in $OUT" >&2
+for s in 70 80 90; do
+    run "magnitude-$s" prune "$MODEL" --method magnitude --sparsity "0.$s" --schedule "$SCHEDULE" "${TUNE[@]}"
+done
+run structured-2x prune "$MODEL" --method structured --speedup 2 "${TUNE[@]}"
+for x in 2 4; do
+    # One run gives both rows: top-1 right after decomposition and after fine-tuning the decomposed model.
+    run "pca-asym-${x}x" decompose "$MODEL" --method pca --asymmetric --speedup "$x" --calib-count 64 --eval-count 200 "${TUNE[@]}"
+done
+
+pct() { jq -r "if .$1 == null then \"-\" else (.$1 * 10000 | round / 100 | tostring) + \"%\" end" "$2"; }
+printf '\n%-14s %-26s %9s %11s %11s %9s %22s %22s %10s\n' method setting "top-1" "compressed" "fine-tuned" "change" "MACs" "latency ms (fastest)" "file"
+for f in magnitude-70 magnitude-80 magnitude-90 structured-2x pca-asym-2x pca-asym-4x; do
+    j="$OUT/$f.json"
+    [[ -f "$j" ]] || continue
+    change=$(jq -r 'if .top1FineTuned == null then "-" else ((.top1FineTuned - .top1Before) * 10000 | round / 100 | tostring) + " pt" end' "$j")
+    printf '%-14s %-26s %9s %11s %11s %9s %22s %22s %10s\n' \
+        "$(jq -r .method "$j" | cut -c1-14)" "$(jq -r .setting "$j")" "$(pct top1Before "$j")" "$(pct top1Compressed "$j")" "$(pct top1FineTuned "$j")" "$change" \
+        "$(jq -r '"\(.macsBefore) -> \(.macsAfter)"' "$j")" \
+        "$(jq -r '"\(.latencyMsBefore * 1000 | round / 1000) -> \(.latencyMsAfter * 1000 | round / 1000)"' "$j")" \
+        "$(jq -r '"\(.fileBytes / 1024 | round) KiB"' "$j")"
+done
+echo "(compressed = right after pruning/decomposition; fine-tuned = after $EPOCHS epoch(s); file = ONNX with sparse initializers where smaller)"
