@@ -37,22 +37,29 @@ internal unsafe struct WinogradJob<TV, TL> : IParallelBody
     {
         var g = Geometry;
         var p = Plan;
-        int image = blk / p.BlocksPerImage, rem = blk - image * p.BlocksPerImage;
-        int by = rem / p.BlocksX, bx = rem - by * p.BlocksX;
-        int ty0 = by * p.BlockRows, rows = Math.Min(p.BlockRows, p.TilesY - ty0);
-        int tx0 = bx * p.BlockW, bw = Math.Min(p.BlockW, p.TilesX - tx0);
-        int tiles = rows * bw;
+        int image = blk / p.BlocksPerImage;
+        int t0 = (blk - image * p.BlocksPerImage) * p.BlockTiles, t1 = Math.Min(t0 + p.BlockTiles, p.TilesX * p.TilesY);
         float* v = ws, m = ws + p.VFloats;
         long inPlane = (long)g.InHeight * g.InWidth, outPlane = (long)g.OutHeight * g.OutWidth;
         float* x = Input + image * g.InChannels * inPlane;
         float* y = Output + image * g.OutChannels * outPlane;
         for (int c = 0; c < g.InChannels; c++)
-            TransformInput(ws, x + c * inPlane, v + (long)c * p.TileStride, ty0, rows, tx0, bw);
+            for (int t = t0; t < t1;)
+            {
+                int ty = t / p.TilesX, tx = t - ty * p.TilesX, width = Math.Min(p.TilesX - tx, t1 - t);
+                TransformInput(ws, x + c * inPlane, v + (long)c * p.TileStride + (t - t0), ty, tx, width);
+                t += width;
+            }
         long vStep = (long)g.InChannels * p.TileStride, mStep = (long)g.OutChannels * p.TileStride;
         for (int xi = 0; xi < WinogradPlan.Positions; xi++)
-            Sgemm.Multiply(Filters[xi], tiles, 1f, v + xi * vStep, p.TileStride, false, 0f, m + xi * mStep, p.TileStride, Epilogue.None, GemmPool);
+            Sgemm.Multiply(Filters[xi], t1 - t0, 1f, v + xi * vStep, p.TileStride, false, 0f, m + xi * mStep, p.TileStride, Epilogue.None, GemmPool);
         for (int k = 0; k < g.OutChannels; k++)
-            TransformOutput(ws, m + (long)k * p.TileStride, y + k * outPlane, k, ty0, rows, tx0, bw);
+            for (int t = t0; t < t1;)
+            {
+                int ty = t / p.TilesX, tx = t - ty * p.TilesX, width = Math.Min(p.TilesX - tx, t1 - t);
+                TransformOutput(ws, m + (long)k * p.TileStride + (t - t0), y + k * outPlane, k, ty, tx, width);
+                t += width;
+            }
     }
 
     /// <summary>Bᵀ·d for one column of a 6×6 tile (F(4,3) with points 0, ±1, ±2, ∞).</summary>
@@ -72,12 +79,12 @@ internal unsafe struct WinogradJob<TV, TL> : IParallelBody
     }
 
     /// <summary>
-    /// Writes channel c's transformed tiles into V (<paramref name="vc"/> = V_0[c]; position ξ is ξ·C·stride further).
-    /// Per tile row: gather the 6 input rows (zero padded), transform vertically, split into column phases,
-    /// transform horizontally.
+    /// Writes the transformed tiles (ty, tx0…tx0+bw) of one channel into V (<paramref name="vc"/> = V_0[c] at
+    /// the segment's first column; position ξ is ξ·C·stride further): gather the 6 input rows (zero padded),
+    /// transform vertically, split into column phases, transform horizontally.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private readonly void TransformInput(float* ws, float* plane, float* vc, int ty0, int rows, int tx0, int bw)
+    private readonly void TransformInput(float* ws, float* plane, float* vc, int ty, int tx0, int bw)
     {
         var g = Geometry;
         var p = Plan;
@@ -88,32 +95,28 @@ internal unsafe struct WinogradJob<TV, TL> : IParallelBody
         float* gathered = ws + p.RowsOffset, e = ws + p.EOffset, phases = ws + p.PhaseOffset;
         int xs = WinogradPlan.Tile * tx0 - g.PadLeft;
         long positionStep = (long)g.InChannels * p.TileStride;
-        for (int row = 0; row < rows; row++)
+        int y0 = WinogradPlan.Tile * ty - g.PadTop;
+        for (int r = 0; r < 6; r++) GatherRow(plane, y0 + r, xs, rowUsed, gathered + r * rowLength);
+        for (int u = 0; u < rowUsed; u += n)
         {
-            int y0 = WinogradPlan.Tile * (ty0 + row) - g.PadTop;
-            for (int r = 0; r < 6; r++) GatherRow(plane, y0 + r, xs, rowUsed, gathered + r * rowLength);
-            for (int u = 0; u < rowUsed; u += n)
-            {
-                float* s = gathered + u;
-                InputRows(TL.Load(s), TL.Load(s + rowLength), TL.Load(s + 2 * rowLength), TL.Load(s + 3 * rowLength),
-                    TL.Load(s + 4 * rowLength), TL.Load(s + 5 * rowLength), e + u, rowLength);
-            }
+            float* s = gathered + u;
+            InputRows(TL.Load(s), TL.Load(s + rowLength), TL.Load(s + 2 * rowLength), TL.Load(s + 3 * rowLength),
+                TL.Load(s + 4 * rowLength), TL.Load(s + 5 * rowLength), e + u, rowLength);
+        }
+        for (int i = 0; i < 6; i++)
+        {
+            float* src = e + i * rowLength, ph = phases + 4 * i * phaseLength;
+            for (int q = 0; q < phaseUsed; q += n)
+                TL.Deinterleave4(src + 4 * q, ph + q, ph + phaseLength + q, ph + 2 * phaseLength + q, ph + 3 * phaseLength + q);
+        }
+        for (int vi = 0; vi < vectors; vi++)
+        {
+            int t = vi * n;
             for (int i = 0; i < 6; i++)
             {
-                float* src = e + i * rowLength, ph = phases + 4 * i * phaseLength;
-                for (int q = 0; q < phaseUsed; q += n)
-                    TL.Deinterleave4(src + 4 * q, ph + q, ph + phaseLength + q, ph + 2 * phaseLength + q, ph + 3 * phaseLength + q);
-            }
-            float* dstRow = vc + row * bw;
-            for (int vi = 0; vi < vectors; vi++)
-            {
-                int t = vi * n;
-                for (int i = 0; i < 6; i++)
-                {
-                    float* ph = phases + 4 * i * phaseLength + t;
-                    InputRows(TL.Load(ph), TL.Load(ph + phaseLength), TL.Load(ph + 2 * phaseLength), TL.Load(ph + 3 * phaseLength),
-                        TL.Load(ph + 1), TL.Load(ph + phaseLength + 1), dstRow + 6 * i * positionStep + t, positionStep);
-                }
+                float* ph = phases + 4 * i * phaseLength + t;
+                InputRows(TL.Load(ph), TL.Load(ph + phaseLength), TL.Load(ph + 2 * phaseLength), TL.Load(ph + 3 * phaseLength),
+                    TL.Load(ph + 1), TL.Load(ph + phaseLength + 1), vc + 6 * i * positionStep + t, positionStep);
             }
         }
     }
@@ -148,11 +151,11 @@ internal unsafe struct WinogradJob<TV, TL> : IParallelBody
     }
 
     /// <summary>
-    /// Output channel k of the block: <paramref name="mk"/> = M_0[k] (position ξ is ξ·K·stride further).
-    /// Ragged right/bottom tiles write only the pixels inside the output.
+    /// Output channel k of tiles (ty, tx0…tx0+bw): <paramref name="mk"/> = M_0[k] at the segment's first
+    /// column (position ξ is ξ·K·stride further). Ragged right/bottom tiles write only pixels inside the output.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private readonly void TransformOutput(float* ws, float* mk, float* yk, int k, int ty0, int rows, int tx0, int bw)
+    private readonly void TransformOutput(float* ws, float* mk, float* yk, int k, int ty, int tx0, int bw)
     {
         var g = Geometry;
         int n = TL.Count;
@@ -163,42 +166,39 @@ internal unsafe struct WinogradJob<TV, TL> : IParallelBody
         float* columns = ws + Plan.OutputOffset, spill = columns + 24 * n;
         bool epilogue = !Epilogue.IsIdentity;
         float bias = Epilogue.BiasKind == BiasKind.PerRow ? Epilogue.Bias[k] : 0;
-        for (int row = 0; row < rows; row++)
+        int oy0 = WinogradPlan.Tile * ty;
+        int validRows = Math.Min(WinogradPlan.Tile, g.OutHeight - oy0);
+        for (int vi = 0; vi < vectors; vi++)
         {
-            int oy0 = WinogradPlan.Tile * (ty0 + row);
-            int validRows = Math.Min(WinogradPlan.Tile, g.OutHeight - oy0);
-            for (int vi = 0; vi < vectors; vi++)
+            float* src = mk + vi * n;
+            // Vertical pass: column j of the 6×6 product tile → 4 rows, parked in L1.
+            for (int j = 0; j < 6; j++)
             {
-                float* src = mk + row * bw + vi * n;
-                // Vertical pass: column j of the 6×6 product tile → 4 rows, parked in L1.
-                for (int j = 0; j < 6; j++)
+                float* s = src + j * step;
+                OutputRows(TL.Load(s), TL.Load(s + 6 * step), TL.Load(s + 12 * step), TL.Load(s + 18 * step),
+                    TL.Load(s + 24 * step), TL.Load(s + 30 * step), out var r0, out var r1, out var r2, out var r3);
+                TL.Store(r0, columns + j * n);
+                TL.Store(r1, columns + (6 + j) * n);
+                TL.Store(r2, columns + (12 + j) * n);
+                TL.Store(r3, columns + (18 + j) * n);
+            }
+            int at = vi * 4 * n, valid = cols - at;
+            for (int r = 0; r < validRows; r++)
+            {
+                float* c = columns + 6 * r * n;
+                OutputRows(TL.Load(c), TL.Load(c + n), TL.Load(c + 2 * n), TL.Load(c + 3 * n), TL.Load(c + 4 * n), TL.Load(c + 5 * n),
+                    out var o0, out var o1, out var o2, out var o3);
+                float* dst = yk + (long)(oy0 + r) * ow + x0 + at;
+                if (valid >= 4 * n) TL.Interleave4(o0, o1, o2, o3, dst);
+                else
                 {
-                    float* s = src + j * step;
-                    OutputRows(TL.Load(s), TL.Load(s + 6 * step), TL.Load(s + 12 * step), TL.Load(s + 18 * step),
-                        TL.Load(s + 24 * step), TL.Load(s + 30 * step), out var r0, out var r1, out var r2, out var r3);
-                    TL.Store(r0, columns + j * n);
-                    TL.Store(r1, columns + (6 + j) * n);
-                    TL.Store(r2, columns + (12 + j) * n);
-                    TL.Store(r3, columns + (18 + j) * n);
-                }
-                int at = vi * 4 * n, valid = cols - at;
-                for (int r = 0; r < validRows; r++)
-                {
-                    float* c = columns + 6 * r * n;
-                    OutputRows(TL.Load(c), TL.Load(c + n), TL.Load(c + 2 * n), TL.Load(c + 3 * n), TL.Load(c + 4 * n), TL.Load(c + 5 * n),
-                        out var o0, out var o1, out var o2, out var o3);
-                    float* dst = yk + (long)(oy0 + r) * ow + x0 + at;
-                    if (valid >= 4 * n) TL.Interleave4(o0, o1, o2, o3, dst);
-                    else
-                    {
-                        TL.Interleave4(o0, o1, o2, o3, spill);
-                        for (int i = 0; i < valid; i++) dst[i] = spill[i];
-                    }
+                    TL.Interleave4(o0, o1, o2, o3, spill);
+                    for (int i = 0; i < valid; i++) dst[i] = spill[i];
                 }
             }
-            if (epilogue)
-                for (int r = 0; r < validRows; r++)
-                    EpilogueVector.ApplyRow(Epilogue, yk + (long)(oy0 + r) * ow + x0, cols, bias, null, EpilogueIsa);
         }
+        if (epilogue)
+            for (int r = 0; r < validRows; r++)
+                EpilogueVector.ApplyRow(Epilogue, yk + (long)(oy0 + r) * ow + x0, cols, bias, null, EpilogueIsa);
     }
 }

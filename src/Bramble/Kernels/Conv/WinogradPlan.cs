@@ -2,7 +2,7 @@ namespace Bramble.Kernels.Conv;
 
 /// <summary>
 /// How a Winograd F(4×4, 3×3) convolution cuts its output into blocks of tiles, and where each worker's
-/// scratch lives. A block is <see cref="BlockRows"/> × <see cref="BlockW"/> tiles (edge blocks are smaller);
+/// scratch lives. A block is a run of <see cref="BlockTiles"/> tiles of one image in raster order;
 /// one worker transforms, multiplies and inverse-transforms a whole block, so its transformed input V
 /// (36 × C × tiles) and products M (36 × K × tiles) stay in that core's L2 between the three phases.
 /// All sizes are in floats and rounded to 16 (64 bytes) so every region starts cache-line aligned.
@@ -19,7 +19,7 @@ internal readonly struct WinogradPlan
     internal static int L2BudgetBytes = 256 * 1024;
 
     /// <summary>Fewest tiles per block: below this the GEMM's 16-column panels run mostly empty.</summary>
-    internal static int MinTiles = 32;
+    internal static int MinTiles = 64;
 
     /// <param name="blockTiles">Tiles per block; 0 = derive from the L2 budget and the thread count (tests force small blocks).</param>
     public WinogradPlan(in ConvGeometry g, int lanes, int threads, int blockTiles = 0)
@@ -27,21 +27,26 @@ internal readonly struct WinogradPlan
         Lanes = lanes;
         TilesX = (g.OutWidth + Tile - 1) / Tile;
         TilesY = (g.OutHeight + Tile - 1) / Tile;
-        int perTile = Positions * sizeof(float) * (g.InChannels + g.OutChannels);
-        int target = Math.Max(MinTiles, L2BudgetBytes / perTile);
-        // Enough blocks that every thread gets one (small images would otherwise run on one core).
         int tiles = TilesX * TilesY;
-        target = Math.Max(1, Math.Min(target, (tiles + threads - 1) / Math.Max(1, threads)));
-        if (blockTiles > 0) target = blockTiles;
-        BlockW = Math.Min(TilesX, target);
-        BlockRows = Math.Clamp(target / BlockW, 1, TilesY);
-        BlocksX = (TilesX + BlockW - 1) / BlockW;
-        BlocksY = (TilesY + BlockRows - 1) / BlockRows;
-        int maxTiles = BlockW * BlockRows;
-        // A row of tiles is transformed a whole vector at a time; the last vector spills up to Lanes-1
-        // columns past the block, which the padding absorbs (and the next tile row then overwrites).
-        TileStride = Round16(maxTiles + lanes);
-        PhaseLength = ((BlockW + lanes - 1) / lanes + 1) * lanes;
+        int blocks;
+        if (blockTiles > 0) blocks = (tiles + blockTiles - 1) / blockTiles;
+        else
+        {
+            int perTile = Positions * sizeof(float) * (g.InChannels + g.OutChannels);
+            int target = Math.Max(MinTiles, L2BudgetBytes / perTile);
+            blocks = (tiles + target - 1) / target;
+            // A multiple of the thread count keeps static shares equal. A small image stays one block:
+            // the GEMMs then split over the pool instead (each thread reading half the weights, not all).
+            if (blocks > 1 || tiles >= threads * MinTiles) blocks = (blocks + threads - 1) / threads * threads;
+        }
+        BlockTiles = (tiles + blocks - 1) / blocks;
+        BlocksPerImage = (tiles + BlockTiles - 1) / BlockTiles;
+        // A block is a run of tiles in raster order: row segments at most this wide.
+        int segment = Math.Min(TilesX, BlockTiles);
+        // A segment is transformed a whole vector at a time; the last vector spills up to Lanes-1 columns
+        // past it, which the next segment then overwrites (or the padding absorbs).
+        TileStride = Round16(BlockTiles + lanes);
+        PhaseLength = ((segment + lanes - 1) / lanes + 1) * lanes;
         RowLength = 4 * PhaseLength;
         VFloats = (long)Positions * g.InChannels * TileStride;
         MFloats = (long)Positions * g.OutChannels * TileStride;
@@ -58,11 +63,11 @@ internal readonly struct WinogradPlan
     public int Lanes { get; }
     public int TilesX { get; }
     public int TilesY { get; }
-    public int BlockW { get; }
-    public int BlockRows { get; }
-    public int BlocksX { get; }
-    public int BlocksY { get; }
-    public int BlocksPerImage => BlocksX * BlocksY;
+
+    /// <summary>Tiles per block (the last block of an image may have fewer).</summary>
+    public int BlockTiles { get; }
+
+    public int BlocksPerImage { get; }
 
     /// <summary>Leading dimension of every V and M matrix (tiles of one block plus vector spill).</summary>
     public int TileStride { get; }
