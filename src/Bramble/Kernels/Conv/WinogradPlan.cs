@@ -21,6 +21,9 @@ internal readonly struct WinogradPlan
     /// <summary>Fewest tiles per block: below this the GEMM's 16-column panels run mostly empty.</summary>
     internal static int MinTiles = 64;
 
+    /// <param name="g">The convolution.</param>
+    /// <param name="lanes">Tiles per transform vector (8 AVX2, 4 SSE/NEON, 1 scalar).</param>
+    /// <param name="threads">Workers the blocks are shared between.</param>
     /// <param name="blockTiles">Tiles per block; 0 = derive from the L2 budget and the thread count (tests force small blocks).</param>
     public WinogradPlan(in ConvGeometry g, int lanes, int threads, int blockTiles = 0)
     {
