@@ -21,6 +21,9 @@ internal readonly struct WinogradPlan
     /// <summary>Fewest tiles per block: below this the GEMM's 16-column panels run mostly empty.</summary>
     internal static int MinTiles = 64;
 
+    /// <summary>Transformed weights small enough that every thread reading all of them costs less than idling.</summary>
+    internal const long SharedFilterBytes = 4L << 20;
+
     /// <param name="g">The convolution.</param>
     /// <param name="lanes">Tiles per transform vector (8 AVX2, 4 SSE/NEON, 1 scalar).</param>
     /// <param name="threads">Workers the blocks are shared between.</param>
@@ -38,9 +41,11 @@ internal readonly struct WinogradPlan
             int perTile = Positions * sizeof(float) * (g.InChannels + g.OutChannels);
             int target = Math.Max(MinTiles, L2BudgetBytes / perTile);
             blocks = (tiles + target - 1) / target;
-            // A multiple of the thread count keeps static shares equal. A small image stays one block:
-            // the GEMMs then split over the pool instead (each thread reading half the weights, not all).
-            if (blocks > 1 || tiles >= threads * MinTiles) blocks = (blocks + threads - 1) / threads * threads;
+            // A multiple of the thread count keeps static shares equal. A small image with large weights stays
+            // one block: the GEMMs then split over the pool instead (each thread reads half the weights, not all).
+            long filterBytes = (long)Positions * g.InChannels * g.OutChannels * sizeof(float);
+            bool split = blocks > 1 || tiles >= threads * MinTiles || (tiles >= threads * 16 && filterBytes <= SharedFilterBytes);
+            if (split) blocks = (blocks + threads - 1) / threads * threads;
         }
         BlockTiles = (tiles + blocks - 1) / blocks;
         BlocksPerImage = (tiles + BlockTiles - 1) / BlockTiles;
