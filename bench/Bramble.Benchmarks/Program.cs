@@ -6,6 +6,8 @@ if (args.Length > 0 && args[0] == "quick")
     QuickReport.Run(args);
 else if (args.Length > 1 && args[0] == "profile")
     ModelConvProfile.Run(args);
+else if (args.Length > 0 && args[0] == "winograd")
+    WinogradReport.Run(args);
 else if (args.Length > 0 && args[0] == "binary")
     BinaryReport.Run(args);
 else

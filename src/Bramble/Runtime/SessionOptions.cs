@@ -25,6 +25,15 @@ public sealed class SessionOptions
     /// <summary>Run every op with its reference kernel: slow, obviously correct; the oracle for fast kernels.</summary>
     public bool ReferenceKernels { get; init; }
 
+    /// <summary>
+    /// Per-layer memory allowance of Winograd convolution: a 3×3 layer whose transformed weights (4× its
+    /// original weights) would exceed this keeps the implicit-GEMM kernel. The default (16 MiB) lets the
+    /// spatially large layers, where Winograd saves the most time per byte, take it, and keeps the deep, wide
+    /// layers (YOLOv3's 512→1024: 75 MiB transformed) at one copy of their weights, so peak memory stays
+    /// small on a 1 GB board. 0 turns Winograd off; long.MaxValue allows it everywhere it is faster.
+    /// </summary>
+    public long WinogradMaxWeightBytes { get; init; } = 16L << 20;
+
     public OptimizationLevel Optimization { get; init; } = OptimizationLevel.All;
 
     /// <summary>Record per-node timings of every run (see the profiler).</summary>

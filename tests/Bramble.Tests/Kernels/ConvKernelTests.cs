@@ -15,7 +15,7 @@ public unsafe class ConvKernelTests
     }
 
     /// <summary>The definition, straight from the formula, in double.</summary>
-    private static float[] Naive(in ConvGeometry g, int batch, float[] x, float[] w, float[]? bias, Epilogue act)
+    internal static float[] Naive(in ConvGeometry g, int batch, float[] x, float[] w, float[]? bias, Epilogue act)
     {
         int oh = g.OutHeight, ow = g.OutWidth, icg = g.InChannelsPerGroup, ocg = g.OutChannelsPerGroup;
         var y = new float[batch * g.OutChannels * oh * ow];

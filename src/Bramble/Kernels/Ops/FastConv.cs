@@ -1,5 +1,6 @@
 using Bramble.Kernels.Conv;
 using Bramble.Kernels.Gemm;
+using Bramble.Ops;
 using Bramble.Ops.Nn;
 using Bramble.Runtime;
 using Bramble.Tensors;
@@ -13,16 +14,21 @@ namespace Bramble.Kernels.Ops;
 /// </summary>
 internal sealed unsafe class FastConv : IDisposable
 {
-    private readonly Conv2dKernel _kernel;
+    private readonly Conv2dKernel? _kernel;
+    private readonly WinogradConv? _winograd;
     private readonly int _batch;
 
-    private FastConv(Conv2dKernel kernel, int batch)
+    private FastConv(Conv2dKernel? kernel, WinogradConv? winograd, int batch)
     {
         _kernel = kernel;
+        _winograd = winograd;
         _batch = batch;
     }
 
-    public string Name => _kernel.Name;
+    public string Name => _winograd?.Name ?? _kernel!.Name;
+
+    /// <summary>Scratch the chosen kernel needs from the arena (Winograd's tile buffers; 0 otherwise).</summary>
+    public long WorkspaceBytes => _winograd?.WorkspaceBytes ?? 0;
 
     /// <summary>The fast kernel for <paramref name="p"/>, or null when only the reference handles it.</summary>
     public static FastConv? TryCreate(ConvParameters p, Tensor? weights, SessionOptions options)
@@ -35,21 +41,31 @@ internal sealed unsafe class FastConv : IDisposable
             PadTop = w.PadBegin[1], PadLeft = w.PadBegin[2], PadBottom = w.PadEnd[1], PadRight = w.PadEnd[2],
             Groups = p.Group,
         };
-        return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), p.Batch);
+        // 3×3 stride-1 layers where Winograd measured faster (WinogradSelection) take it, unless their transformed
+        // weights (4× the originals) exceed the session's per-layer memory allowance; all else the GEMM paths.
+        if (WinogradConv.Wins(g) && WinogradConv.TransformedWeightBytes(g) <= options.WinogradMaxWeightBytes)
+            return new FastConv(null, WinogradConv.Create(g, (float*)weights.Data, options.MaxIsa, options.Threads), p.Batch);
+        return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), null, p.Batch);
     }
 
     /// <summary>Bytes of the kernel's own weight copy; the kernel never reads the original weights after creation.</summary>
-    public long WeightBytes => _kernel.WeightBytes;
+    public long WeightBytes => _winograd?.WeightBytes ?? _kernel!.WeightBytes;
 
-    /// <summary>Frees the packed weights.</summary>
-    public void Dispose() => _kernel.Dispose();
+    /// <summary>Frees the packed (or Winograd-transformed) weights.</summary>
+    public void Dispose()
+    {
+        _winograd?.Dispose();
+        _kernel?.Dispose();
+    }
 
-    public void Run(Tensor x, Tensor? bias, Tensor y, WorkerPool pool) => Run(x, bias, y, pool, Activation.None, 0, 0);
+    /// <summary>Runs on the context's pool and workspace (see <see cref="WorkspaceBytes"/>).</summary>
+    public void Run(Tensor x, Tensor? bias, Tensor y, ExecContext ctx) => Run(x, bias, y, ctx, Activation.None, 0, 0);
 
     /// <summary>Runs with a fused activation (FusedConv): bias and activation happen in the kernel's epilogue.</summary>
-    public void Run(Tensor x, Tensor? bias, Tensor y, WorkerPool pool, Activation activation, float alpha, float beta)
+    public void Run(Tensor x, Tensor? bias, Tensor y, ExecContext ctx, Activation activation, float alpha, float beta)
     {
         var e = new Epilogue(activation, alpha, beta, bias == null ? null : (float*)bias.Data, bias == null ? BiasKind.None : BiasKind.PerRow);
-        _kernel.Run((float*)x.Data, (float*)y.Data, _batch, e, pool);
+        if (_winograd != null) _winograd.Run((float*)x.Data, (float*)y.Data, _batch, e, ctx.Pool, ctx.WorkspaceData, ctx.WorkspaceBytes);
+        else _kernel!.Run((float*)x.Data, (float*)y.Data, _batch, e, ctx.Pool);
     }
 }

@@ -23,9 +23,12 @@ public sealed class FusedConv : Operator
 
     public override void InferOutputs(InferContext ctx) => _conv.InferOutputs(ctx);
 
-    public override void Prepare(PrepareContext ctx) =>
+    public override void Prepare(PrepareContext ctx)
+    {
         _fast = _conv.Parameters == null || !_activation.EpilogueCanRun ? null
             : FastConv.TryCreate(_conv.Parameters, ctx.ConstantInput(1), ctx.Options);
+        if (_fast != null) ctx.RequestWorkspace(_fast.WorkspaceBytes);
+    }
 
     public override string KernelName => (_fast?.Name ?? "reference") + _activation.Suffix;
 
@@ -48,7 +51,7 @@ public sealed class FusedConv : Operator
         var p = _conv.Parameters;
         if (_fast != null && p != null && p.Batch == x.Shape[0] && Conv.SameSpatial(p.Window, x.Shape))
         {
-            _fast.Run(x, ctx.OptionalInput(2), ctx.Output(0), ctx.Pool, _activation.Kind, _activation.Alpha, _activation.Beta);
+            _fast.Run(x, ctx.OptionalInput(2), ctx.Output(0), ctx, _activation.Kind, _activation.Alpha, _activation.Beta);
             return;
         }
         // The inner Conv was never prepared, so this is its reference kernel.

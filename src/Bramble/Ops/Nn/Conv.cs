@@ -23,8 +23,11 @@ public sealed class Conv(Node node) : Operator(node)
     private Kernels.Ops.FastConv? _fast;
 
     /// <summary>Packs constant weights for the fast kernel unless the session asks for reference kernels.</summary>
-    public override void Prepare(PrepareContext ctx) =>
+    public override void Prepare(PrepareContext ctx)
+    {
         _fast = _params == null ? null : Kernels.Ops.FastConv.TryCreate(_params, ctx.ConstantInput(1), ctx.Options);
+        if (_fast != null) ctx.RequestWorkspace(_fast.WorkspaceBytes);
+    }
 
     public override string KernelName => _fast?.Name ?? "reference";
 
@@ -53,7 +56,7 @@ public sealed class Conv(Node node) : Operator(node)
             p = ConvGeometry.Resolve(Node, x.Shape, w.Shape, b?.Shape);
         else if (_fast != null)
         {
-            _fast.Run(x, b, ctx.Output(0), ctx.Pool);
+            _fast.Run(x, b, ctx.Output(0), ctx);
             return;
         }
         ConvReference.Run(p, x.AsReadOnlySpan<float>(), w.AsReadOnlySpan<float>(),
