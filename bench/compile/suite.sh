@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MODELS="$ROOT/.cache/models"
-ROWS="$(mktemp)"; trap 'rm -f "$ROWS"' EXIT
+ROWS="$(mktemp)"; trap 'rm -f "$ROWS" "$ROWS.one"' EXIT
 
 # name|model|name=shape ...  (suite.json's Darknet entry is an ONNX export; the cfg itself is used here)
 mapfile -t SUITE < <(/usr/bin/python3 - "$ROOT/bench/suite.json" "$MODELS" <<'PY'
@@ -35,7 +35,9 @@ for entry in "${SUITE[@]}"; do
     if [[ ! -f "$model" ]]; then echo "skip $name: $model not found" >&2; continue; fi
     echo "== $name" >&2
     # shellcheck disable=SC2086 # shapes are space-separated name=NxCxHxW words
-    "$ROOT/bench/compile/compare.sh" "$model" $shapes | tee /dev/stderr | sed -n "s/^ROW [^ ]* /$name /p" >> "$ROWS"
+    "$ROOT/bench/compile/compare.sh" "$model" $shapes > "$ROWS.one"
+    cat "$ROWS.one" >&2
+    sed -n "s/^ROW [^ ]* /$name /p" "$ROWS.one" >> "$ROWS"
 done
 
 echo
