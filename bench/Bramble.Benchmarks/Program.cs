@@ -4,6 +4,8 @@ using Bramble.Benchmarks;
 // `quick [threads]`: a few-second Stopwatch report; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "quick")
     QuickReport.Run(args);
+else if (args.Length > 0 && args[0] == "profile-overhead")
+    ProfileOverheadReport.Run(args);
 else if (args.Length > 1 && args[0] == "profile")
     ModelConvProfile.Run(args);
 else if (args.Length > 0 && args[0] == "winograd")

@@ -10,8 +10,9 @@ using Spectre.Console;
 namespace Bramble.Cli.Commands;
 
 /// <summary>
-/// `bramble profile MODEL`: where the time and memory go. Per node: op, kernel, output shape, MACs, median
-/// time, share, GFLOP/s, weight and output bytes; totals; time by operator category (like perf report);
+/// `bramble profile MODEL`: where the time and memory go. Per node: op, kernel, output shape, MACs, time in
+/// the typical run and median time, share, GFLOP/s, weight and output bytes; the runtime's own time between
+/// nodes; totals; time by operator category (like perf report);
 /// memory: weights, planned arena, theoretical minimum, peak RSS, managed heap. --trace writes a Chrome
 /// trace (one track per worker thread), --json the whole report for programs.
 /// </summary>
@@ -91,35 +92,44 @@ internal static class ProfileCommand
         console.WriteLine($"Inputs: {string.Join(", ", open.Inputs.Select(i => $"{i.Name}={string.Join("x", open.BoundShape(i) ?? [])}"))}" +
             $"   threads: {r.Threads}   ISA: {r.Isa}   runs: {r.RunMilliseconds.Length}");
 
-        var nodes = executionOrder ? r.Nodes.ToList() : r.Nodes.OrderByDescending(n => n.MedianMs).ToList();
+        var nodes = executionOrder ? r.Nodes.ToList() : r.Nodes.OrderByDescending(n => n.TypicalMs).ToList();
         var shown = top > 0 ? nodes.Take(top).ToList() : nodes;
-        var table = new Table().AddColumns("#", "node", "op", "kernel", "output", "MACs", "median ms", "share", "GFLOP/s", "weights", "output bytes");
+        var table = new Table().AddColumns("#", "node", "op", "kernel", "output", "MACs", "ms", "median ms", "share", "GFLOP/s", "weights", "output bytes");
         foreach (var n in shown)
             table.AddRow(InfoCommand.Cells(n.Index.ToString(CultureInfo.InvariantCulture), n.Name, n.OpType, n.Kernel, Format.Shape(n.OutputShape),
-                Format.Count(n.Macs), Format.Ms(n.MedianMs), Pct(r.ShareOf(n)), G(n.GFlops), Format.Bytes(n.WeightBytes), Format.Bytes(n.OutputBytes)));
+                Format.Count(n.Macs), Format.Ms(n.TypicalMs), Format.Ms(n.MedianMs), Pct(r.ShareOf(n)), G(n.GFlops), Format.Bytes(n.WeightBytes), Format.Bytes(n.OutputBytes)));
         if (shown.Count < nodes.Count)
         {
             var rest = nodes.Skip(shown.Count).ToList();
-            double ms = rest.Sum(n => n.MedianMs);
+            double ms = rest.Sum(n => n.TypicalMs);
             table.AddRow(InfoCommand.Cells("", $"({rest.Count} more nodes)", "", "", "", Format.Count(rest.Sum(n => n.Macs)), Format.Ms(ms),
-                Pct(r.NodeTotalMs > 0 ? ms / r.NodeTotalMs : 0), "", Format.Bytes(rest.Sum(n => n.WeightBytes)), Format.Bytes(rest.Sum(n => n.OutputBytes))));
+                Format.Ms(rest.Sum(n => n.MedianMs)), Pct(r.TypicalRunMs > 0 ? ms / r.TypicalRunMs : 0), "", Format.Bytes(rest.Sum(n => n.WeightBytes)),
+                Format.Bytes(rest.Sum(n => n.OutputBytes))));
         }
-        double totalGflops = r.NodeTotalMs > 0 ? 2.0 * r.TotalMacs / (r.NodeTotalMs * 1e6) : 0;
-        table.AddRow(InfoCommand.Cells("", $"total ({r.Nodes.Count} nodes)", "", "", "", Format.Count(r.TotalMacs), Format.Ms(r.NodeTotalMs), "100.0%",
-            G(totalGflops), Format.Bytes(r.Nodes.Sum(n => n.WeightBytes)), Format.Bytes(r.Nodes.Sum(n => n.OutputBytes))));
+        // The runtime's own time (inputs, view steps, dispatch, timers) is a line of its own, so nodes + this = the run.
+        table.AddRow(InfoCommand.Cells("", "runtime overhead (between nodes)", "", "", "", "", Format.Ms(r.BetweenNodesMs), "",
+            Pct(r.TypicalRunMs > 0 ? r.BetweenNodesMs / r.TypicalRunMs : 0), "", "", ""));
+        double totalGflops = r.TypicalRunMs > 0 ? 2.0 * r.TotalMacs / (r.TypicalRunMs * 1e6) : 0;
+        table.AddRow(InfoCommand.Cells("", $"typical run ({r.Nodes.Count} nodes)", "", "", "", Format.Count(r.TotalMacs), Format.Ms(r.TypicalRunMs),
+            Format.Ms(r.NodeMedianTotalMs), "100.0%", G(totalGflops), Format.Bytes(r.Nodes.Sum(n => n.WeightBytes)), Format.Bytes(r.Nodes.Sum(n => n.OutputBytes))));
         console.Write(table);
+        console.WriteLine($"ms: mean over the typical runs ({r.TypicalRuns.Length} of {r.RunMilliseconds.Length}, the middle half by run time), so nodes and overhead add up to the run; " +
+            "median ms: the node's median over all runs (leaves out the runs a preemption hit it, so medians add up to less on a busy machine).");
 
-        var categories = new Table().AddColumns("category", "nodes", "median ms", "share", "MACs", "GFLOP/s");
+        var categories = new Table().AddColumns("category", "nodes", "ms", "share", "MACs", "GFLOP/s");
         foreach (var c in r.ByCategory())
-            categories.AddRow(InfoCommand.Cells(c.Category, c.Nodes.ToString(CultureInfo.InvariantCulture), Format.Ms(c.MedianMs), Pct(c.Share),
-                Format.Count(c.Macs), G(c.MedianMs > 0 ? 2.0 * c.Macs / (c.MedianMs * 1e6) : 0)));
+            categories.AddRow(InfoCommand.Cells(c.Category, c.Nodes.ToString(CultureInfo.InvariantCulture), Format.Ms(c.Ms), Pct(c.Share),
+                Format.Count(c.Macs), G(c.Ms > 0 ? 2.0 * c.Macs / (c.Ms * 1e6) : 0)));
         console.Write(categories);
 
         var summary = new Table().AddColumns("summary", "value");
         void Row(string k, string v) => summary.AddRow(InfoCommand.Cells(k, v));
-        Row("end-to-end median (unprofiled)", Format.Ms(r.MedianUnprofiledMs) + " ms");
-        Row("end-to-end median (profiled)", Format.Ms(r.MedianRunMs) + " ms");
-        Row("sum of node medians", $"{Format.Ms(r.NodeTotalMs)} ms ({Pct(r.MedianUnprofiledMs > 0 ? r.NodeTotalMs / r.MedianUnprofiledMs : 0)} of unprofiled)");
+        double plain = r.TypicalUnprofiledMs;
+        Row("end-to-end median (unprofiled)", $"{Format.Ms(r.MedianUnprofiledMs)} ms (typical: {Format.Ms(plain)} ms)");
+        Row("end-to-end median (profiled)", $"{Format.Ms(r.MedianRunMs)} ms (recording costs {Pct(r.ProfilingOverhead)}, paired runs)");
+        Row("node times (typical run)", $"{Format.Ms(r.NodeTotalMs)} ms ({Pct(plain > 0 ? r.NodeTotalMs / plain : 0)} of unprofiled)");
+        Row("runtime overhead (between nodes)", $"{Format.Ms(r.BetweenNodesMs)} ms ({Pct(plain > 0 ? r.BetweenNodesMs / plain : 0)} of unprofiled)");
+        Row("sum of node medians", $"{Format.Ms(r.NodeMedianTotalMs)} ms ({Pct(plain > 0 ? r.NodeMedianTotalMs / plain : 0)} of unprofiled)");
         var m = r.Memory;
         Row("weights", Format.Bytes(m.WeightBytes));
         Row("planned arena (activations + workspace)", Format.Bytes(m.ArenaBytes));
@@ -143,7 +153,12 @@ internal static class ProfileCommand
             json.WriteNumber("iterations", r.RunMilliseconds.Length);
             json.WriteNumber("run_median_ms", r.MedianRunMs);
             json.WriteNumber("unprofiled_run_median_ms", r.MedianUnprofiledMs);
+            json.WriteNumber("typical_run_ms", r.TypicalRunMs);
+            json.WriteNumber("typical_unprofiled_run_ms", r.TypicalUnprofiledMs);
             json.WriteNumber("node_total_ms", r.NodeTotalMs);
+            json.WriteNumber("node_median_total_ms", r.NodeMedianTotalMs);
+            json.WriteNumber("between_nodes_ms", r.BetweenNodesMs);
+            json.WriteNumber("profiling_overhead", r.ProfilingOverhead);
             json.WriteNumber("macs", r.TotalMacs);
             json.WriteStartArray("nodes");
             foreach (var n in r.Nodes)
@@ -158,6 +173,7 @@ internal static class ProfileCommand
                 foreach (int d in n.OutputShape) json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteNumber("macs", n.Macs);
+                json.WriteNumber("ms", n.TypicalMs);
                 json.WriteNumber("median_ms", n.MedianMs);
                 json.WriteNumber("share", r.ShareOf(n));
                 json.WriteNumber("gflops", n.GFlops);
@@ -172,7 +188,7 @@ internal static class ProfileCommand
                 json.WriteStartObject();
                 json.WriteString("category", c.Category);
                 json.WriteNumber("nodes", c.Nodes);
-                json.WriteNumber("median_ms", c.MedianMs);
+                json.WriteNumber("ms", c.Ms);
                 json.WriteNumber("share", c.Share);
                 json.WriteNumber("macs", c.Macs);
                 json.WriteEndObject();

@@ -33,6 +33,8 @@ public static class ModelCompiler
     /// <summary>Generates the project in <paramref name="outputDir"/>/src and publishes it into <paramref name="outputDir"/>.</summary>
     public static CompileResult Compile(Model model, CompileOptions options, string outputDir)
     {
+        // dotnet runs in the project directory: a relative output directory would land inside it.
+        outputDir = Path.GetFullPath(outputDir);
         var clock = Stopwatch.StartNew();
         var generated = Generate(model, options, Path.Combine(outputDir, "src"));
         var generateTime = clock.Elapsed;

@@ -42,6 +42,12 @@ internal static class ProjectWriter
                 // Workstation, non-concurrent GC: no background GC thread, smallest heap; the model allocates nothing after startup.
                 "    <ServerGarbageCollection>false</ServerGarbageCollection>",
                 "    <ConcurrentGarbageCollection>false</ConcurrentGarbageCollection>",
+                // Precompiled code runs until a method is hot; without PGO it then goes straight to optimised
+                // code instead of through an instrumented tier first (less JIT work while the first runs happen).
+                // The kernels themselves are AggressiveOptimization, which ReadyToRun does not precompile: they are
+                // JIT-compiled at their first call. Precompiling them was measured and is worse: the R2R code of the
+                // generic SIMD kernels (static abstract ISimd members) is several times slower until tier-up.
+                "    <TieredPGO>false</TieredPGO>",
             ]);
             if (options.Backend == CompileBackend.NativeAot)
             {

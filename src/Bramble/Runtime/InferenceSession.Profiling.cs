@@ -16,6 +16,7 @@ public sealed partial class InferenceSession
     /// each worker thread's parallel parts on its own track). Each profiled run is paired with an unprofiled
     /// one, alternating, so the report can compare the two under the same machine load. Timing costs two
     /// timestamps per node and per parallel part, and only in profiled runs: ordinary runs record nothing.
+    /// Whatever a run spends outside node spans is reported per run as the runtime's time between nodes.
     /// </summary>
     public ProfileReport Profile(IReadOnlyDictionary<string, Tensor> inputs, int iterations = 10, int warmup = 1)
     {
@@ -30,6 +31,7 @@ public sealed partial class InferenceSession
         for (int s = 0; s < steps.Length; s++) nodeMs[s] = new double[iterations];
         var runMs = new double[iterations];
         var plainMs = new double[iterations];
+        var betweenMs = new double[iterations];
         var spans = new List<TraceSpan>();
         var trace = _pool.ThreadCount > 1 ? new WorkerTrace(_pool.ThreadCount, TracePartsPerThread) : null;
         long droppedParts = 0;
@@ -41,7 +43,7 @@ public sealed partial class InferenceSession
             {
                 long plainStart = Stopwatch.GetTimestamp();
                 state.Run(ordered);
-                plainMs[it] = Stopwatch.GetElapsedTime(plainStart).TotalMilliseconds;
+                plainMs[it] = Milliseconds(Stopwatch.GetTimestamp() - plainStart);
 
                 state.StepTimes = times;
                 trace?.Clear();
@@ -57,14 +59,17 @@ public sealed partial class InferenceSession
                     state.StepTimes = null;
                 }
                 long end = Stopwatch.GetTimestamp();
-                runMs[it] = Stopwatch.GetElapsedTime(start, end).TotalMilliseconds;
+                runMs[it] = Milliseconds(end - start);
                 spans.Add(new TraceSpan("run", "session", 0, start, end, it));
+                long insideNodes = 0;
                 for (int s = 0; s < steps.Length; s++)
                 {
                     if (steps[s].Op.IsView) continue;
-                    nodeMs[s][it] = Stopwatch.GetElapsedTime(times[2 * s], times[2 * s + 1]).TotalMilliseconds;
+                    insideNodes += times[2 * s + 1] - times[2 * s];
+                    nodeMs[s][it] = Milliseconds(times[2 * s + 1] - times[2 * s]);
                     spans.Add(new TraceSpan(steps[s].Op.Node.DisplayName, steps[s].Op.Node.OpType, 0, times[2 * s], times[2 * s + 1], it));
                 }
+                betweenMs[it] = Milliseconds(end - start - insideNodes);
                 if (trace != null)
                 {
                     AddPartSpans(trace, steps, times, it, spans);
@@ -77,6 +82,7 @@ public sealed partial class InferenceSession
             Return(entry, state);
         }
 
+        var typical = Statistics.MiddleHalf(runMs);
         var nodes = new List<NodeProfile>();
         for (int s = 0; s < steps.Length; s++)
         {
@@ -87,17 +93,23 @@ public sealed partial class InferenceSession
             long outputBytes = step.Outputs.Where(o => o >= 0).Sum(o => plan.Values[o].Bytes);
             int[] outputShape = step.Outputs.Length > 0 && step.Outputs[0] >= 0 ? plan.Values[step.Outputs[0]].Shape : [];
             nodes.Add(new NodeProfile(s, step.Op.Node.DisplayName, step.Op.Node.OpType, step.Op.KernelName,
-                OpCategory.Of(step.Op.Node, inputShapes), inputShapes, outputShape, step.Macs, weightBytes, outputBytes, nodeMs[s]));
+                OpCategory.Of(step.Op.Node, inputShapes), inputShapes, outputShape, step.Macs, weightBytes, outputBytes, nodeMs[s])
+            {
+                TypicalMs = Statistics.MeanAt(nodeMs[s], typical),
+            });
         }
         var memory = new MemorySummary(
             _model.Graph.WeightBytes, plan.ArenaBytes, plan.TheoreticalMinimumBytes,
             ProcessMemory.PeakResidentBytes(), ProcessMemory.ManagedHeapBytes());
         return new ProfileReport
         {
-            Nodes = nodes, RunMilliseconds = runMs, UnprofiledRunMilliseconds = plainMs, Memory = memory, Spans = spans,
+            Nodes = nodes, RunMilliseconds = runMs, BetweenNodesMilliseconds = betweenMs, UnprofiledRunMilliseconds = plainMs, Memory = memory, Spans = spans,
             Threads = _pool.ThreadCount, Isa = Options.EffectiveIsa.ToString(), DroppedParts = droppedParts,
         };
     }
+
+    /// <summary>Exact tick arithmetic (TimeSpan would round each figure to 0.1 µs and break the sums).</summary>
+    private static double Milliseconds(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>
     /// Turns the pool's recorded parts into trace spans named after the node running at the time (the step

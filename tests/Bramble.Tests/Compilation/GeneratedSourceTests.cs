@@ -35,6 +35,17 @@ public class GeneratedSourceTests
     }
 
     [Fact]
+    public void ExecutablesSkipTheInstrumentedTier()
+    {
+        using var dir = new CompileTestModels.TempDir();
+        using var model = CompileTestModels.SmallCnn();
+        var (result, _) = Generate(model, CompileTestModels.Options(CompileBackend.SourceOnly), dir.Path);
+        string csproj = File.ReadAllText(Path.Combine(dir.Path, result.TypeName + ".csproj"));
+        Assert.Contains("<TieredPGO>false</TieredPGO>", csproj);
+        Assert.Contains("<ProjectReference", csproj);
+    }
+
+    [Fact]
     public void WeightsSitInTheBlobAtTheOffsetsTheCodeUses()
     {
         using var dir = new CompileTestModels.TempDir();
@@ -70,6 +81,7 @@ public class GeneratedSourceTests
         string csproj = File.ReadAllText(Path.Combine(dir.Path, "Cnn.csproj"));
         Assert.Contains("<OutputType>Library</OutputType>", csproj);
         Assert.Contains("<EmbeddedResource Include=\"Cnn.weights\"", csproj);
+        Assert.Contains("<ProjectReference", csproj);
         Assert.False(File.Exists(Path.Combine(dir.Path, "Program.cs")));
     }
 

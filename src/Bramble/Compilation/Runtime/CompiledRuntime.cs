@@ -99,6 +99,9 @@ public sealed unsafe class CompiledRuntime : IDisposable
         }
         var prepare = new PrepareContext(infer, Options);
         op.Prepare(prepare);
+        // Prepare has packed what it needs from the mapped weights: let their pages go (see WeightImage.ReleasePages).
+        foreach (var value in values)
+            if (value != null) _weights.ReleasePages(value.Data, value.ByteLength);
         if (prepare.WorkspaceBytes > workspaceBytes)
             throw new BrambleException($"{node.Describe()}: needs {prepare.WorkspaceBytes} bytes of workspace, compiled with {workspaceBytes}: regenerate with this Bramble version");
 

@@ -37,6 +37,17 @@ public sealed unsafe class WeightImage : IDisposable
     /// <summary>True when the blob is mapped from a file or image (not a heap copy).</summary>
     public bool IsMapped => _copy == null;
 
+    /// <summary>
+    /// Drops the resident pages of <paramref name="bytes"/> at <paramref name="start"/> (inside the image) once an
+    /// operator has packed them into its own layout: a model's weights then count once in resident memory, not
+    /// twice. Pages an operator still reads come back on first touch. Only mapped images release anything.
+    /// </summary>
+    public void ReleasePages(byte* start, long bytes)
+    {
+        if (_copy != null || _resource != null || start < Pointer || start + bytes > Pointer + Length) return;
+        PageRelease.Release(start, bytes);
+    }
+
     /// <summary>An empty image, for models without weights.</summary>
     public static WeightImage Empty()
     {

@@ -44,6 +44,35 @@ public class ProfilerTests
     }
 
     [Fact]
+    public void TypicalNodeTimesAndTimeBetweenNodesMakeTheTypicalRun()
+    {
+        var report = ProfileThreeRelus(8);
+        Assert.Equal(8, report.BetweenNodesMilliseconds.Length);
+        // Middle half of 8 runs by run time: ranks 2..5.
+        Assert.Equal(4, report.TypicalRuns.Length);
+        Assert.All(report.BetweenNodesMilliseconds, ms => Assert.True(ms >= 0));
+        for (int run = 0; run < 8; run++)
+        {
+            double nodes = report.Nodes.Sum(n => n.Milliseconds[run]);
+            Assert.Equal(report.RunMilliseconds[run], nodes + report.BetweenNodesMilliseconds[run], 6);
+        }
+        Assert.Equal(report.TypicalRunMs, report.NodeTotalMs + report.BetweenNodesMs, 6);
+        double shares = report.Nodes.Sum(report.ShareOf) + report.BetweenNodesMs / report.TypicalRunMs;
+        Assert.Equal(1.0, shares, 6);
+        Assert.Equal(1.0, report.ByCategory().Sum(c => c.Share) + report.BetweenNodesMs / report.TypicalRunMs, 6);
+    }
+
+    [Fact]
+    public void MiddleHalfKeepsTheRunsAroundTheMedian()
+    {
+        Assert.Equal([0, 2], Statistics.MiddleHalf([5.0, 100.0, 6.0, 1.0]));
+        Assert.Equal([0], Statistics.MiddleHalf([3.0]));
+        Assert.Equal([0, 1, 2], Statistics.MiddleHalf([3.0, 1.0, 2.0]));
+        Assert.Empty(Statistics.MiddleHalf([]));
+        Assert.Equal(5.5, Statistics.MeanAt([5.0, 100.0, 6.0, 1.0], [0, 2]));
+    }
+
+    [Fact]
     public void MemorySummaryIsConsistent()
     {
         var report = ProfileThreeRelus(2);
