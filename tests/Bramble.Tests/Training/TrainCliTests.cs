@@ -1,5 +1,5 @@
 using Bramble.Tests.Cli;
-using Bramble.Vision.Imaging;
+using Bramble.Tests.Support;
 
 namespace Bramble.Tests.Training;
 
@@ -11,18 +11,7 @@ public class TrainCliTests
         string root = Path.Combine(Path.GetTempPath(), "bramble-train-cli-" + Guid.NewGuid().ToString("N"));
         try
         {
-            // Two trivially separable classes: dark and bright images.
-            var random = new Random(1);
-            foreach (var (cls, lo) in new[] { ("dark", 0), ("bright", 160) })
-            {
-                Directory.CreateDirectory(Path.Combine(root, cls));
-                for (int i = 0; i < 12; i++)
-                {
-                    var image = new Image(12, 12, 1);
-                    for (int p = 0; p < image.Pixels.Length; p++) image.Pixels[p] = (byte)(lo + random.Next(90));
-                    ImageIO.Save(image, Path.Combine(root, cls, $"{i}.png"));
-                }
-            }
+            TwoClassImageFolder.Write(root, seed: 1);
             string model = Path.Combine(root, "model.onnx");
             var train = CliHarness.Run("train", "--arch", "lenet", "--dataset", root, "--image-size", "12", "--epochs", "4",
                 "--batch", "8", "--lr", "0.003", "--threads", "1", "-o", model);

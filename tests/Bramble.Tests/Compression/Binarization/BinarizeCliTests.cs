@@ -1,5 +1,5 @@
 using Bramble.Tests.Cli;
-using Bramble.Vision.Imaging;
+using Bramble.Tests.Support;
 
 namespace Bramble.Tests.Compression.Binarization;
 
@@ -11,18 +11,7 @@ public class BinarizeCliTests
         string root = Path.Combine(Path.GetTempPath(), "bramble-binarize-cli-" + Guid.NewGuid().ToString("N"));
         try
         {
-            // Two separable classes: dark and bright images.
-            var random = new Random(2);
-            foreach (var (cls, lo) in new[] { ("dark", 0), ("bright", 160) })
-            {
-                Directory.CreateDirectory(Path.Combine(root, cls));
-                for (int i = 0; i < 12; i++)
-                {
-                    var image = new Image(12, 12, 1);
-                    for (int p = 0; p < image.Pixels.Length; p++) image.Pixels[p] = (byte)(lo + random.Next(90));
-                    ImageIO.Save(image, Path.Combine(root, cls, $"{i}.png"));
-                }
-            }
+            TwoClassImageFolder.Write(root, seed: 2);
             string teacher = Path.Combine(root, "float.onnx"), binary = Path.Combine(root, "binary.onnx");
             var train = CliHarness.Run("train", "--arch", "lenet", "--dataset", root, "--image-size", "12", "--epochs", "2",
                 "--batch", "8", "--threads", "1", "-o", teacher);
