@@ -18,7 +18,7 @@ internal static class BenchCommand
     public static Command Create(CliContext context)
     {
         var args = new SessionArgs();
-        var warmup = new Option<int>("--warmup", "-w") { Description = "Untimed runs first", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup", "-w") { Description = "Untimed runs first (at least this many, and at least one second unless 0)", DefaultValueFactory = _ => 3 };
         var iterations = new Option<int>("--iterations", "-n") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object" };
         Validation.AtLeast(warmup, 0);
@@ -42,6 +42,8 @@ internal static class BenchCommand
     internal sealed record Result(
         int[][] Shapes, int Warmup, double[] LatenciesMs, long Macs, long ArenaBytes,
         long PeakResidentBytes, long ManagedHeapBytes, long AllocatedBytesPerRun, bool Planned);
+
+    private const double MinWarmupSeconds = 1.0;
 
     private static Result Measure(OpenModel open, int warmup, int iterations)
     {
@@ -68,7 +70,16 @@ internal static class BenchCommand
                 foreach (var t in open.Session.Run(byName).Values) t.Dispose();
             }
 
-            for (int i = 0; i < warmup; i++) RunOnce();
+            // Warm up for at least the given runs and one second: .NET promotes hot methods to optimised code only
+            // after ~30 calls plus a background compile, so a few runs would time tier-0 code on a small model.
+            long warmStart = Stopwatch.GetTimestamp();
+            int warmed = 0;
+            while (warmed < warmup || (warmup > 0 && Stopwatch.GetElapsedTime(warmStart).TotalSeconds < MinWarmupSeconds))
+            {
+                RunOnce();
+                warmed++;
+            }
+            warmup = warmed;
             var latencies = new double[iterations];
             long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < iterations; i++)
