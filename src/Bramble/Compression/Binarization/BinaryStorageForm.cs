@@ -49,7 +49,12 @@ public static class BinaryStorageForm
             {
                 var b = graph.Initializers[bias];
                 string biasName = graph.UniqueName(layer.DisplayName + "_bias");
-                graph.Initializers[biasName] = Tensor.FromArray(b.ToArray<float>(), channelShape);
+                float[] values = b.ToArray<float>();
+                // Gemm's C may be one value broadcast over the outputs.
+                if (values.Length == 1) values = Enumerable.Repeat(values[0], decision.Outputs).ToArray();
+                if (values.Length != decision.Outputs)
+                    throw new ShapeException($"{layer.Describe()}: bias '{bias}' has {values.Length} values for {decision.Outputs} outputs");
+                graph.Initializers[biasName] = Tensor.FromArray(values, channelShape);
                 graph.Nodes.Add(new Node("Add", [scaled, biasName], [output], biasName + "_add"));
             }
         }

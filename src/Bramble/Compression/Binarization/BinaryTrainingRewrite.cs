@@ -31,6 +31,7 @@ public static class BinaryTrainingRewrite
             string? reason = weight == null || weight.Type != DataType.Float32 ? "its weights are not a float constant"
                 : keepFirst && i == 0 ? "first layer stays real (it sees the image)"
                 : keepLast && i == candidates.Count - 1 ? "last layer stays real (it produces the logits)"
+                : layer.InputOrEmpty(2).Length > 0 && GraphQueries.Constant(graph, layer.Inputs[2]) == null ? "its bias is not a constant"
                 : Unsupported(layer);
             if (reason == null) reason = BinariseInput(graph, layer);
             decisions.Add(new BinaryLayerDecision(layer, layer.InputOrEmpty(1), shape, reason));
