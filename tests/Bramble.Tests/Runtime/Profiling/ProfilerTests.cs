@@ -54,12 +54,12 @@ public class ProfilerTests
         for (int run = 0; run < 8; run++)
         {
             double nodes = report.Nodes.Sum(n => n.Milliseconds[run]);
-            Assert.Equal(report.RunMilliseconds[run], nodes + report.BetweenNodesMilliseconds[run], 6);
+            Assert.Equal(report.RunMilliseconds[run], nodes + report.BetweenNodesMilliseconds[run], 1e-9);
         }
-        Assert.Equal(report.TypicalRunMs, report.NodeTotalMs + report.BetweenNodesMs, 6);
+        Assert.Equal(report.TypicalRunMs, report.NodeTotalMs + report.BetweenNodesMs, 1e-9);
         double shares = report.Nodes.Sum(report.ShareOf) + report.BetweenNodesMs / report.TypicalRunMs;
-        Assert.Equal(1.0, shares, 6);
-        Assert.Equal(1.0, report.ByCategory().Sum(c => c.Share) + report.BetweenNodesMs / report.TypicalRunMs, 6);
+        Assert.Equal(1.0, shares, 1e-9);
+        Assert.Equal(1.0, report.ByCategory().Sum(c => c.Share) + report.BetweenNodesMs / report.TypicalRunMs, 1e-9);
     }
 
     [Fact]
