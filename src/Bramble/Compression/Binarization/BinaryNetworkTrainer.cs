@@ -20,10 +20,12 @@ public sealed class BinaryNetworkTrainer : IDisposable
     public BinaryNetworkTrainer(Model floatModel, TrainOptions options, bool keepFirst = true, bool keepLast = true)
     {
         _rewritten = floatModel.CloneStructure();
+        // Exporters such as Paddle's store weights as Constant nodes; as initializers they become trainable weights.
+        new Passes.PromoteConstants().Run(_rewritten);
         Layers = BinaryTrainingRewrite.Apply(_rewritten.Graph, keepFirst, keepLast);
         if (!Layers.Any(l => l.Binarised))
-            throw new BrambleException("binarize: no layer can be binarised (" +
-                string.Join("; ", Layers.Select(l => $"{l.Layer.DisplayName}: {l.Reason}")) + ")");
+            throw new BrambleException($"binarize: none of the {Layers.Count} Conv/Gemm layers can be binarised (" +
+                string.Join("; ", Layers.GroupBy(l => l.Reason).Select(g => $"{g.Count()}× {g.Key}")) + ")");
         Graph = new TrainingGraph(_rewritten.Graph);
         foreach (var layer in Layers.Where(l => l.Binarised))
             Graph.Parameter(layer.Weight).SetTransform(new XnorBinarize());
