@@ -28,7 +28,7 @@ public sealed unsafe class WinogradConv : IDisposable
     };
 
     private readonly PackedMatrix[]? _filters;      // pre-transformed
-    private readonly NativeBuffer? _tapMajor;        // streamed: the 3×3 weights as [K][9][C]
+    private readonly NativeBuffer? _tapMajor;        // streamed: the 3×3 weights as [block][C][9][KBlock]
     private readonly WinogradPlan _plan;
     private readonly WinogradStreamPlan _stream;
     private readonly Isa _isa;
@@ -98,9 +98,9 @@ public sealed unsafe class WinogradConv : IDisposable
         int lanes = LanesFor(maxIsa);
         if (!streamed)
             return new WinogradConv(g, TransformFilters(g, weights, maxIsa), null, new WinogradPlan(g, lanes, threads, blockTiles), default, maxIsa, threads);
-        var stream = new WinogradStreamPlan(g, lanes, GemmKernel.Select(maxIsa).MR, threads, kBlock, blockTiles);
-        var tapMajor = new NativeBuffer((long)g.OutChannels * g.InChannels * 9 * sizeof(float));
-        WinogradFilterTransform.ToTapMajor(weights, (float*)tapMajor.Pointer, g.OutChannels, g.InChannels);
+        var stream = new WinogradStreamPlan(g, lanes, GemmKernel.Select(maxIsa), threads, kBlock, blockTiles);
+        var tapMajor = new NativeBuffer((long)stream.PaddedK * g.InChannels * 9 * sizeof(float));
+        WinogradFilterTransform.ToTapMajor(weights, (float*)tapMajor.Pointer, g.OutChannels, g.InChannels, stream.KBlock);
         return new WinogradConv(g, null, tapMajor, stream.Tiles, stream, maxIsa, threads);
     }
 
@@ -212,7 +212,7 @@ public sealed unsafe class WinogradConv : IDisposable
         int tiles = _plan.TilesX * _plan.TilesY;
         var job = new WinogradStreamJob<TV, TL>
         {
-            Transforms = transforms, Plan = _stream, TapMajor = (float*)_tapMajor!.Pointer, Workspace = workspace, GemmIsa = _isa,
+            Transforms = transforms, Plan = _stream, Kernel = GemmKernel.Select(_isa), TapMajor = (float*)_tapMajor!.Pointer, Workspace = workspace,
         };
         int inputParts = Math.Min(threads, g.InChannels), outputParts = Math.Min(threads, _stream.KBlocks);
         for (int image = 0; image < batch; image++)

@@ -36,8 +36,8 @@ internal unsafe struct WinogradJob<TV, TL> : IParallelBody
         float* v = ws, m = ws + p.VFloats, scratch = m + p.MFloats;
         float* x = Input + image * g.InChannels * (long)g.InHeight * g.InWidth;
         float* y = Output + image * g.OutChannels * (long)g.OutHeight * g.OutWidth;
-        Transforms.InputChannels(scratch, x, v, 0, g.InChannels, t0, t1);
         long vStep = (long)g.InChannels * p.TileStride, mStep = (long)g.OutChannels * p.TileStride;
+        Transforms.InputChannels(scratch, x, v, vStep, 0, g.InChannels, t0, t1);
         for (int xi = 0; xi < WinogradPlan.Positions; xi++)
             Sgemm.Multiply(Filters[xi], t1 - t0, 1f, v + xi * vStep, p.TileStride, false, 0f, m + xi * mStep, p.TileStride, Epilogue.None, GemmPool);
         Transforms.OutputChannels(scratch, m, mStep, y, 0, g.OutChannels, t0, t1);

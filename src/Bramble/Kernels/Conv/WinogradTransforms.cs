@@ -21,9 +21,9 @@ internal unsafe struct WinogradTransforms<TV, TL>
 
     /// <summary>
     /// Transforms tiles [t0, t1) of channels [c0, c1) of one image <paramref name="x"/> into V (<paramref name="v"/> =
-    /// V_0 of the block: row c, column t − t0; position ξ is ξ·C·TileStride further).
+    /// V_0 of channel c0: row c − c0, column t − t0; position ξ is ξ·<paramref name="step"/> further).
     /// </summary>
-    public readonly void InputChannels(float* scratch, float* x, float* v, int c0, int c1, int t0, int t1)
+    public readonly void InputChannels(float* scratch, float* x, float* v, long step, int c0, int c1, int t0, int t1)
     {
         var p = Plan;
         long inPlane = (long)Geometry.InHeight * Geometry.InWidth;
@@ -31,7 +31,7 @@ internal unsafe struct WinogradTransforms<TV, TL>
             for (int t = t0; t < t1;)
             {
                 int ty = t / p.TilesX, tx = t - ty * p.TilesX, width = Math.Min(p.TilesX - tx, t1 - t);
-                TransformInput(scratch, x + c * inPlane, v + (long)c * p.TileStride + (t - t0), ty, tx, width);
+                TransformInput(scratch, x + c * inPlane, v + (long)(c - c0) * p.TileStride + (t - t0), step, ty, tx, width);
                 t += width;
             }
     }
@@ -71,11 +71,11 @@ internal unsafe struct WinogradTransforms<TV, TL>
 
     /// <summary>
     /// Writes the transformed tiles (ty, tx0…tx0+bw) of one channel into V (<paramref name="vc"/> = V_0[c] at
-    /// the segment's first column; position ξ is ξ·C·stride further): gather the 6 input rows (zero padded),
+    /// the segment's first column; position ξ is ξ·<paramref name="positionStep"/> further): gather the 6 input rows (zero padded),
     /// transform vertically, split into column phases, transform horizontally.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public readonly void TransformInput(float* scratch, float* plane, float* vc, int ty, int tx0, int bw)
+    public readonly void TransformInput(float* scratch, float* plane, float* vc, long positionStep, int ty, int tx0, int bw)
     {
         var g = Geometry;
         var p = Plan;
@@ -85,7 +85,6 @@ internal unsafe struct WinogradTransforms<TV, TL>
         int rowLength = p.RowLength, phaseLength = p.PhaseLength;
         float* gathered = scratch, e = scratch + p.EOffset, phases = scratch + p.PhaseOffset;
         int xs = WinogradPlan.Tile * tx0 - g.PadLeft;
-        long positionStep = (long)g.InChannels * p.TileStride;
         int y0 = WinogradPlan.Tile * ty - g.PadTop;
         for (int r = 0; r < 6; r++) GatherRow(plane, y0 + r, xs, rowUsed, gathered + r * rowLength);
         for (int u = 0; u < rowUsed; u += n)
@@ -129,7 +128,7 @@ internal unsafe struct WinogradTransforms<TV, TL>
 
     /// <summary>Aᵀ·m for one column of a 6×6 product tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputRows(TV m0, TV m1, TV m2, TV m3, TV m4, TV m5, out TV o0, out TV o1, out TV o2, out TV o3)
+    internal static void OutputRows(TV m0, TV m1, TV m2, TV m3, TV m4, TV m5, out TV o0, out TV o1, out TV o2, out TV o3)
     {
         var a = TL.Add(m1, m2);
         var b = TL.Sub(m1, m2);
