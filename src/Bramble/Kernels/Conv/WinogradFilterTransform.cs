@@ -31,7 +31,7 @@ internal static unsafe class WinogradFilterTransform
     /// [pc, pc+kc), as six packed kc×kb right operands <paramref name="positionStep"/> floats apart, each
     /// kb/<paramref name="nr"/> panels of kc×nr. <paramref name="block"/> = the block's [C][9][kb] weights.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     public static void TransformRow<TV, TL>(float* block, int pc, int kc, int kb, int nr, int row, float* u, long positionStep)
         where TV : struct
         where TL : struct, IWinogradLanes<TV>

@@ -80,7 +80,7 @@ internal unsafe struct WinogradStreamJob<TV, TL> : IParallelBody
     /// Mᵀ_ξ[PaddedTiles × KBlock] (+)= Vᵀ_ξ · Uᵀ_ξ over depth block [pc, pc+kc) (the first overwrites), whole
     /// micro-kernel tiles (both operands are padded).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private readonly void Multiply(int xi, int pc, int kc, float* u, float* mt)
     {
         var p = Plan;
@@ -101,7 +101,7 @@ internal unsafe struct WinogradStreamJob<TV, TL> : IParallelBody
     /// channels: a tile's 4×4 pixels of a vector of channels are scattered to their planes, then bias and
     /// activation run over each channel's written rows.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private readonly void OutputBlock(float* mt, float* scratch, int k0, int k1)
     {
         var g = Transforms.Geometry;

@@ -74,7 +74,7 @@ internal unsafe struct WinogradTransforms<TV, TL>
     /// the segment's first column; position ξ is ξ·<paramref name="positionStep"/> further): gather the 6 input rows (zero padded),
     /// transform vertically, split into column phases, transform horizontally.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     public readonly void TransformInput(float* scratch, float* plane, float* vc, long positionStep, int ty, int tx0, int bw)
     {
         var g = Geometry;
@@ -144,7 +144,7 @@ internal unsafe struct WinogradTransforms<TV, TL>
     /// Output channel k of tiles (ty, tx0…tx0+bw): <paramref name="mk"/> = M_0[k] at the segment's first
     /// column (position ξ is ξ·K·stride further). Ragged right/bottom tiles write only pixels inside the output.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     public readonly void TransformOutput(float* scratch, float* mk, long step, float* yk, int k, int ty, int tx0, int bw)
     {
         var g = Geometry;
