@@ -30,7 +30,7 @@ internal readonly unsafe struct Im2ColPanels : IPanelSourceB
         _n = g.OutHeight * g.OutWidth;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr)
     {
         int taps = _kh * _kw;
