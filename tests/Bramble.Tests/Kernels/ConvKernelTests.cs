@@ -120,6 +120,20 @@ public unsafe class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(Caps))]
+    public void WideImagesPackAcrossPanelAndBlockBoundaries(Isa isa)
+    {
+        // Implicit im2col: output rows straddling panel (NR) and column-block (NC = 1024) boundaries, padding on
+        // either side, strides 1-3, dilation, K over one KC block, two images.
+        var rng = new Random(11 + (int)isa);
+        using var pool = new WorkerPool(2);
+        Check(new ConvGeometry(3, 37, 131, 5, 3, 3) { PadTop = 1, PadLeft = 2, PadRight = 1 }, 1, isa, pool, rng, Activation.Relu, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(3, 67, 93, 7, 7, 7) { StrideH = 2, StrideW = 2, PadTop = 3, PadLeft = 3, PadBottom = 3, PadRight = 3 }, 1, isa, null, rng, Activation.LeakyRelu, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(30, 20, 61, 9, 3, 3) { StrideH = 2, StrideW = 3, DilationW = 2, PadLeft = 4, PadRight = 1 }, 1, isa, pool, rng, Activation.Clip, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(2, 40, 70, 6, 5, 5) { StrideH = 2, StrideW = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 }, 2, isa, pool, rng, Activation.None, ConvAlgorithm.ImplicitGemm);
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
     public void Depthwise3x3MatchesDirectConvolution(Isa isa)
     {
         // The row-pair kernel: stride 1/2, every padding up to 2, ragged and tiny widths, odd heights.

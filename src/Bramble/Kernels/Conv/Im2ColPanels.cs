@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Bramble.Kernels.Gemm;
 
 namespace Bramble.Kernels.Conv;
@@ -10,8 +8,14 @@ namespace Bramble.Kernels.Conv;
 /// pixel) straight from the image, so the k·k-times larger column matrix never exists. Row k of B is
 /// tap (c, ky, kx); column j is output pixel (oy, ox); the value is the input at
 /// (c, oy·sh − pt + ky·dh, ox·sw − pl + kx·dw), or 0 in the padding.
-/// Each packed row is copied in runs of one output row, so unit stride becomes a plain copy.
 /// </summary>
+/// <remarks>
+/// Packing is pure data movement, and for layers with few output channels (first layers: 3 input channels,
+/// 7×7 or 5×5 taps, stride 2) it costs as much as the multiply itself. So the work per element is kept
+/// minimal: for each row of B the range of output columns whose input column lies inside the image
+/// depends only on the tap column kx, so it is computed once per row (two divisions), and each output row
+/// then splits into zeros, one strided gather and zeros — no per-element bounds checks, no divisions per run.
+/// </remarks>
 internal readonly unsafe struct Im2ColPanels : IPanelSourceB
 {
     private readonly float* _input;
@@ -31,84 +35,112 @@ internal readonly unsafe struct Im2ColPanels : IPanelSourceB
     {
         int taps = _kh * _kw;
         int jEnd = Math.Min(j0 + nc, _n);
-        int panelStride = kc * nr;
+        int panels = (nc + nr - 1) / nr;
         int oy0 = j0 / _outW, ox0 = j0 - oy0 * _outW;
-        // k outer: the tap is decoded once per row of B, then the row is written across all panels.
         for (int k = 0; k < kc; k++)
         {
             int kk = k0 + k;
             int c = kk / taps, t = kk - c * taps;
             int ky = t / _kw, kx = t - ky * _kw;
             float* plane = _input + (long)c * _h * _w;
-            float* rowDst = buffer + k * nr;
-            int j = j0, oy = oy0, ox = ox0, col = 0, panel = 0;
+            int xOff = kx * _dw - _pl, yOff = ky * _dh - _pt;
+            // Output columns [oxLo, oxHi) read inside the row: 0 ≤ ox·sw + xOff < w.
+            int oxLo = xOff >= 0 ? 0 : (-xOff + _sw - 1) / _sw;
+            int oxHi = xOff >= _w ? 0 : Math.Min(_outW, (_w - xOff + _sw - 1) / _sw);
+            if (oxHi < oxLo) oxHi = oxLo;
+            var dst = new PanelRowWriter(buffer + k * nr, kc * nr, nr);
+            int j = j0, oy = oy0, ox = ox0;
             while (j < jEnd)
             {
-                int run = Math.Min(_outW - ox, jEnd - j);
-                int iy = oy * _sh - _pt + ky * _dh;
-                float* src = (uint)iy < (uint)_h ? plane + (long)iy * _w : null;
-                int ix = ox * _sw - _pl + kx * _dw;
-                while (run > 0)
+                int end = Math.Min(_outW, ox + (jEnd - j));
+                int iy = oy * _sh + yOff;
+                if ((uint)iy >= (uint)_h) dst.Zeros(end - ox);
+                else
                 {
-                    int piece = Math.Min(run, nr - col);
-                    float* d = rowDst + (long)panel * panelStride + col;
-                    if (src == null) Zero(d, piece);
-                    else if (_sw == 1 && ix >= 0 && ix + piece <= _w) Copy(src + ix, d, piece);
-                    else StridedRun(src, ix, _sw, _w, d, piece);
-                    ix += piece * _sw;
-                    j += piece;
-                    run -= piece;
-                    col += piece;
-                    if (col == nr) { col = 0; panel++; }
+                    float* row = plane + (long)iy * _w;
+                    int a = Math.Min(Math.Max(ox, oxLo), end), b = Math.Max(Math.Min(end, oxHi), a);
+                    dst.Zeros(a - ox);
+                    dst.Gather(row + a * _sw + xOff, b - a, _sw, row + _w);
+                    dst.Zeros(end - b);
                 }
+                j += end - ox;
                 ox = 0;
                 oy++;
             }
-            // Columns past N in the last panel are padding.
-            if (col > 0) Zero(rowDst + (long)panel * panelStride + col, nr - col);
-            for (int q = panel + (col > 0 ? 1 : 0); q < (nc + nr - 1) / nr; q++)
-                Zero(rowDst + (long)q * panelStride, nr);
+            dst.ZeroToEnd(panels);
         }
         return buffer;
     }
+}
 
-    /// <summary>
-    /// d[r] = src[ix + r·sw] for r &lt; n, or 0 where that column is outside [0, w). The valid range is
-    /// computed once, so the copy itself has no per-element bounds check; stride 2 picks even lanes with SIMD.
-    /// </summary>
-    [MethodImpl(HotCode.Options)]
-    private static void StridedRun(float* src, int ix, int sw, int w, float* d, int n)
+/// <summary>
+/// Writes one row of B across consecutive packed panels (each kc×nr, row k at offset k·nr): values arrive
+/// in column order and the writer moves to the next panel every nr columns.
+/// </summary>
+internal unsafe struct PanelRowWriter
+{
+    private readonly int _panelStride, _nr;
+    private float* _d;      // next column's slot
+    private int _left;      // slots left in the current panel
+    private int _panel;
+
+    public PanelRowWriter(float* row, int panelStride, int nr)
     {
-        int lo = ix >= 0 ? 0 : Math.Min(n, (-ix + sw - 1) / sw);
-        int hi = ix >= w ? 0 : Math.Min(n, (w - ix + sw - 1) / sw);
-        if (hi < lo) hi = lo;
-        Zero(d, lo);
-        int r = lo;
-        float* p = src + ix + (long)lo * sw;
-        if (sw == 2 && Avx2.IsSupported)
+        _d = row;
+        _panelStride = panelStride;
+        _nr = nr;
+        _left = nr;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Zeros(int n)
+    {
+        while (n > 0)
         {
-            // 16 loads give 8 outputs; the whole 16 must lie inside the row: ix + 2r + 15 < w.
-            for (; r + 8 <= hi && ix + 2 * r + 16 <= w; r += 8, p += 16)
-            {
-                var even = Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0b10_00_10_00);
-                Vector256.Store(Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle(), d + r);
-            }
+            int piece = Math.Min(n, _left);
+            RowCopy.Zero(_d, piece);
+            Advance(piece);
+            n -= piece;
         }
-        for (; r < hi; r++, p += sw) d[r] = *p;
-        Zero(d + hi, n - hi);
     }
 
-    private static void Copy(float* s, float* d, int n)
+    /// <summary>n values src[0], src[stride], …; every one lies before <paramref name="rowEnd"/>, which bounds over-reads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Gather(float* src, int n, int stride, float* rowEnd)
     {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-            for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(s + i), d + i);
-        for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(s + i), d + i);
-        for (; i < n; i++) d[i] = s[i];
+        while (n > 0)
+        {
+            int piece = Math.Min(n, _left);
+            if (stride == 1) RowCopy.Copy(src, _d, piece);
+            else if (stride == 2) RowCopy.GatherEven(src, _d, piece, rowEnd);
+            else for (int i = 0; i < piece; i++) _d[i] = src[(long)i * stride];
+            src += (long)piece * stride;
+            Advance(piece);
+            n -= piece;
+        }
     }
 
-    private static void Zero(float* d, int n)
+    /// <summary>Zero-fills the rest of the current panel and all later ones up to <paramref name="panels"/>.</summary>
+    public void ZeroToEnd(int panels)
     {
-        for (int i = 0; i < n; i++) d[i] = 0;
+        if (_left < _nr)
+        {
+            RowCopy.Zero(_d, _left);
+            Advance(_left);
+        }
+        for (; _panel < panels; _panel++, _d += _panelStride) RowCopy.Zero(_d, _nr);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Advance(int n)
+    {
+        _left -= n;
+        _d += n;
+        if (_left == 0)
+        {
+            _left = _nr;
+            _panel++;
+            _d += _panelStride - _nr;
+        }
     }
 }

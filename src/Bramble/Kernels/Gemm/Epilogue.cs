@@ -74,6 +74,9 @@ public readonly unsafe struct Epilogue
     /// <summary>True when applying it changes nothing.</summary>
     public bool IsIdentity => Activation == Activation.None && BiasKind == BiasKind.None;
 
+    /// <summary>True when micro-kernels apply it in registers (<see cref="TileEpilogue"/>): bias and one-instruction activations.</summary>
+    internal bool RunsInKernel => Activation is Activation.None or Activation.Relu or Activation.LeakyRelu or Activation.Clip;
+
     /// <summary>The same epilogue with its bias moved by <paramref name="offset"/> elements (per-group slices).</summary>
     public Epilogue WithBiasOffset(int offset) =>
         Bias == null ? this : new Epilogue(Activation, Alpha, Beta, Bias + offset, BiasKind);

@@ -38,6 +38,9 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         var run = kernel.Run;
         var isa = kernel.Isa;
         bool epilogue = !Epilogue.IsIdentity;
+        // Full tiles of the last K block get the epilogue in the kernel's registers when it can run there.
+        var copy = Epilogue;
+        Epilogue* inKernel = epilogue && copy.RunsInKernel ? &copy : null;
         for (int jc = n0; jc < n1; jc += GemmKernel.NC)
         {
             int nc = Math.Min(GemmKernel.NC, n1 - jc);
@@ -61,13 +64,15 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
                             float* c = C + (ic + ir) * Ldc + jc + jr;
                             if (rows == mr && cols == nr)
                             {
-                                run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta);
+                                bool fused = last && inKernel != null;
+                                run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta, fused ? inKernel : null, ic + ir, jc + jr);
+                                if (last && epilogue && !fused) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
                             }
                             else
                             {
                                 // Ragged edge: full tile into scratch, then only the valid part into C.
                                 float* t = scratch.Tile;
-                                run(kc, ap + (long)ir * kc, bPanel, t, nr, Alpha, 0f);
+                                run(kc, ap + (long)ir * kc, bPanel, t, nr, Alpha, 0f, null, 0, 0);
                                 for (int r = 0; r < rows; r++)
                                 {
                                     float* cr = c + r * Ldc;
@@ -75,8 +80,8 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
                                     if (beta == 0) for (int j = 0; j < cols; j++) cr[j] = tr[j];
                                     else for (int j = 0; j < cols; j++) cr[j] = tr[j] + beta * cr[j];
                                 }
+                                if (last && epilogue) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
                             }
-                            if (last && epilogue) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
                         }
                     }
                 }

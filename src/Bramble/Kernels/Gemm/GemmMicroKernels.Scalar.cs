@@ -7,7 +7,7 @@ internal static unsafe partial class GemmMicroKernels
 {
     /// <summary>f32_gemm_4x4__scalar: the portable definition the vector kernels implement.</summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void Kernel4x4(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    public static void Kernel4x4(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
     {
         float c00 = 0; float c01 = 0; float c02 = 0; float c03 = 0;
         float c10 = 0; float c11 = 0; float c12 = 0; float c13 = 0;
@@ -27,21 +27,49 @@ internal static unsafe partial class GemmMicroKernels
             a += 4;
             b += 4;
         }
-        c[0 * ldc + 0] = alpha * c00 + (beta == 0 ? 0 : beta * c[0 * ldc + 0]);
-        c[0 * ldc + 1] = alpha * c01 + (beta == 0 ? 0 : beta * c[0 * ldc + 1]);
-        c[0 * ldc + 2] = alpha * c02 + (beta == 0 ? 0 : beta * c[0 * ldc + 2]);
-        c[0 * ldc + 3] = alpha * c03 + (beta == 0 ? 0 : beta * c[0 * ldc + 3]);
-        c[1 * ldc + 0] = alpha * c10 + (beta == 0 ? 0 : beta * c[1 * ldc + 0]);
-        c[1 * ldc + 1] = alpha * c11 + (beta == 0 ? 0 : beta * c[1 * ldc + 1]);
-        c[1 * ldc + 2] = alpha * c12 + (beta == 0 ? 0 : beta * c[1 * ldc + 2]);
-        c[1 * ldc + 3] = alpha * c13 + (beta == 0 ? 0 : beta * c[1 * ldc + 3]);
-        c[2 * ldc + 0] = alpha * c20 + (beta == 0 ? 0 : beta * c[2 * ldc + 0]);
-        c[2 * ldc + 1] = alpha * c21 + (beta == 0 ? 0 : beta * c[2 * ldc + 1]);
-        c[2 * ldc + 2] = alpha * c22 + (beta == 0 ? 0 : beta * c[2 * ldc + 2]);
-        c[2 * ldc + 3] = alpha * c23 + (beta == 0 ? 0 : beta * c[2 * ldc + 3]);
-        c[3 * ldc + 0] = alpha * c30 + (beta == 0 ? 0 : beta * c[3 * ldc + 0]);
-        c[3 * ldc + 1] = alpha * c31 + (beta == 0 ? 0 : beta * c[3 * ldc + 1]);
-        c[3 * ldc + 2] = alpha * c32 + (beta == 0 ? 0 : beta * c[3 * ldc + 2]);
-        c[3 * ldc + 3] = alpha * c33 + (beta == 0 ? 0 : beta * c[3 * ldc + 3]);
+        c00 = alpha * c00 + (beta == 0 ? 0 : beta * c[0 * ldc + 0]);
+        c01 = alpha * c01 + (beta == 0 ? 0 : beta * c[0 * ldc + 1]);
+        c02 = alpha * c02 + (beta == 0 ? 0 : beta * c[0 * ldc + 2]);
+        c03 = alpha * c03 + (beta == 0 ? 0 : beta * c[0 * ldc + 3]);
+        c10 = alpha * c10 + (beta == 0 ? 0 : beta * c[1 * ldc + 0]);
+        c11 = alpha * c11 + (beta == 0 ? 0 : beta * c[1 * ldc + 1]);
+        c12 = alpha * c12 + (beta == 0 ? 0 : beta * c[1 * ldc + 2]);
+        c13 = alpha * c13 + (beta == 0 ? 0 : beta * c[1 * ldc + 3]);
+        c20 = alpha * c20 + (beta == 0 ? 0 : beta * c[2 * ldc + 0]);
+        c21 = alpha * c21 + (beta == 0 ? 0 : beta * c[2 * ldc + 1]);
+        c22 = alpha * c22 + (beta == 0 ? 0 : beta * c[2 * ldc + 2]);
+        c23 = alpha * c23 + (beta == 0 ? 0 : beta * c[2 * ldc + 3]);
+        c30 = alpha * c30 + (beta == 0 ? 0 : beta * c[3 * ldc + 0]);
+        c31 = alpha * c31 + (beta == 0 ? 0 : beta * c[3 * ldc + 1]);
+        c32 = alpha * c32 + (beta == 0 ? 0 : beta * c[3 * ldc + 2]);
+        c33 = alpha * c33 + (beta == 0 ? 0 : beta * c[3 * ldc + 3]);
+        if (epilogue != null)
+        {
+            float cb0 = TileEpilogue.Col(epilogue, col0), cb1 = TileEpilogue.Col(epilogue, col0 + 1), cb2 = TileEpilogue.Col(epilogue, col0 + 2), cb3 = TileEpilogue.Col(epilogue, col0 + 3);
+            float rb0 = TileEpilogue.RowBias(epilogue, row0 + 0);
+            c00 = TileEpilogue.Apply(epilogue, c00, rb0, cb0);
+            c01 = TileEpilogue.Apply(epilogue, c01, rb0, cb1);
+            c02 = TileEpilogue.Apply(epilogue, c02, rb0, cb2);
+            c03 = TileEpilogue.Apply(epilogue, c03, rb0, cb3);
+            float rb1 = TileEpilogue.RowBias(epilogue, row0 + 1);
+            c10 = TileEpilogue.Apply(epilogue, c10, rb1, cb0);
+            c11 = TileEpilogue.Apply(epilogue, c11, rb1, cb1);
+            c12 = TileEpilogue.Apply(epilogue, c12, rb1, cb2);
+            c13 = TileEpilogue.Apply(epilogue, c13, rb1, cb3);
+            float rb2 = TileEpilogue.RowBias(epilogue, row0 + 2);
+            c20 = TileEpilogue.Apply(epilogue, c20, rb2, cb0);
+            c21 = TileEpilogue.Apply(epilogue, c21, rb2, cb1);
+            c22 = TileEpilogue.Apply(epilogue, c22, rb2, cb2);
+            c23 = TileEpilogue.Apply(epilogue, c23, rb2, cb3);
+            float rb3 = TileEpilogue.RowBias(epilogue, row0 + 3);
+            c30 = TileEpilogue.Apply(epilogue, c30, rb3, cb0);
+            c31 = TileEpilogue.Apply(epilogue, c31, rb3, cb1);
+            c32 = TileEpilogue.Apply(epilogue, c32, rb3, cb2);
+            c33 = TileEpilogue.Apply(epilogue, c33, rb3, cb3);
+        }
+        c[0 * ldc + 0] = c00; c[0 * ldc + 1] = c01; c[0 * ldc + 2] = c02; c[0 * ldc + 3] = c03;
+        c[1 * ldc + 0] = c10; c[1 * ldc + 1] = c11; c[1 * ldc + 2] = c12; c[1 * ldc + 3] = c13;
+        c[2 * ldc + 0] = c20; c[2 * ldc + 1] = c21; c[2 * ldc + 2] = c22; c[2 * ldc + 3] = c23;
+        c[3 * ldc + 0] = c30; c[3 * ldc + 1] = c31; c[3 * ldc + 2] = c32; c[3 * ldc + 3] = c33;
     }
 }

@@ -9,9 +9,9 @@ namespace Bramble.Kernels.Gemm;
 // routes ragged edge tiles through a scratch tile. Scalar equivalent: GemmMicroKernels.Scalar.
 internal static unsafe partial class GemmMicroKernels
 {
-    /// <summary>f32_gemm_6x8__v128: C[6×8] = alpha·(A panel · B panel) + beta·C; packed A is kc×6, packed B kc×8.</summary>
+    /// <summary>f32_gemm_6x8__v128: C[6×8] = epilogue(alpha·(A panel · B panel) + beta·C) (epilogue null: none; else bias at row0/col0 + activation); packed A is kc×6, packed B kc×8.</summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void Kernel6x8(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    public static void Kernel6x8(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
     {
         var c00 = Vector128<float>.Zero; var c01 = Vector128<float>.Zero;
         var c10 = Vector128<float>.Zero; var c11 = Vector128<float>.Zero;
@@ -45,36 +45,49 @@ internal static unsafe partial class GemmMicroKernels
             b += 8;
         }
         var va = Vector128.Create(alpha);
-        if (beta == 0)
-        {
-            Vector128.Store(c00 * va, c + 0 * ldc + 0);
-            Vector128.Store(c01 * va, c + 0 * ldc + 4);
-            Vector128.Store(c10 * va, c + 1 * ldc + 0);
-            Vector128.Store(c11 * va, c + 1 * ldc + 4);
-            Vector128.Store(c20 * va, c + 2 * ldc + 0);
-            Vector128.Store(c21 * va, c + 2 * ldc + 4);
-            Vector128.Store(c30 * va, c + 3 * ldc + 0);
-            Vector128.Store(c31 * va, c + 3 * ldc + 4);
-            Vector128.Store(c40 * va, c + 4 * ldc + 0);
-            Vector128.Store(c41 * va, c + 4 * ldc + 4);
-            Vector128.Store(c50 * va, c + 5 * ldc + 0);
-            Vector128.Store(c51 * va, c + 5 * ldc + 4);
-        }
-        else
+        c00 *= va; c01 *= va;
+        c10 *= va; c11 *= va;
+        c20 *= va; c21 *= va;
+        c30 *= va; c31 *= va;
+        c40 *= va; c41 *= va;
+        c50 *= va; c51 *= va;
+        if (beta != 0)
         {
             var vb = Vector128.Create(beta);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 0 * ldc + 0), vb, c00 * va), c + 0 * ldc + 0);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 0 * ldc + 4), vb, c01 * va), c + 0 * ldc + 4);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 1 * ldc + 0), vb, c10 * va), c + 1 * ldc + 0);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 1 * ldc + 4), vb, c11 * va), c + 1 * ldc + 4);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 2 * ldc + 0), vb, c20 * va), c + 2 * ldc + 0);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 2 * ldc + 4), vb, c21 * va), c + 2 * ldc + 4);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 3 * ldc + 0), vb, c30 * va), c + 3 * ldc + 0);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 3 * ldc + 4), vb, c31 * va), c + 3 * ldc + 4);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 4 * ldc + 0), vb, c40 * va), c + 4 * ldc + 0);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 4 * ldc + 4), vb, c41 * va), c + 4 * ldc + 4);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 5 * ldc + 0), vb, c50 * va), c + 5 * ldc + 0);
-            Vector128.Store(SimdMath.MultiplyAdd(Vector128.Load(c + 5 * ldc + 4), vb, c51 * va), c + 5 * ldc + 4);
+            c00 = SimdMath.MultiplyAdd(Vector128.Load(c + 0 * ldc + 0), vb, c00);
+            c01 = SimdMath.MultiplyAdd(Vector128.Load(c + 0 * ldc + 4), vb, c01);
+            c10 = SimdMath.MultiplyAdd(Vector128.Load(c + 1 * ldc + 0), vb, c10);
+            c11 = SimdMath.MultiplyAdd(Vector128.Load(c + 1 * ldc + 4), vb, c11);
+            c20 = SimdMath.MultiplyAdd(Vector128.Load(c + 2 * ldc + 0), vb, c20);
+            c21 = SimdMath.MultiplyAdd(Vector128.Load(c + 2 * ldc + 4), vb, c21);
+            c30 = SimdMath.MultiplyAdd(Vector128.Load(c + 3 * ldc + 0), vb, c30);
+            c31 = SimdMath.MultiplyAdd(Vector128.Load(c + 3 * ldc + 4), vb, c31);
+            c40 = SimdMath.MultiplyAdd(Vector128.Load(c + 4 * ldc + 0), vb, c40);
+            c41 = SimdMath.MultiplyAdd(Vector128.Load(c + 4 * ldc + 4), vb, c41);
+            c50 = SimdMath.MultiplyAdd(Vector128.Load(c + 5 * ldc + 0), vb, c50);
+            c51 = SimdMath.MultiplyAdd(Vector128.Load(c + 5 * ldc + 4), vb, c51);
         }
+        if (epilogue != null)
+        {
+            var cb0 = TileEpilogue.Col128(epilogue, col0); var cb1 = TileEpilogue.Col128(epilogue, col0 + 4);
+            float rb0 = TileEpilogue.RowBias(epilogue, row0 + 0);
+            c00 = TileEpilogue.Apply(epilogue, c00, rb0, cb0); c01 = TileEpilogue.Apply(epilogue, c01, rb0, cb1);
+            float rb1 = TileEpilogue.RowBias(epilogue, row0 + 1);
+            c10 = TileEpilogue.Apply(epilogue, c10, rb1, cb0); c11 = TileEpilogue.Apply(epilogue, c11, rb1, cb1);
+            float rb2 = TileEpilogue.RowBias(epilogue, row0 + 2);
+            c20 = TileEpilogue.Apply(epilogue, c20, rb2, cb0); c21 = TileEpilogue.Apply(epilogue, c21, rb2, cb1);
+            float rb3 = TileEpilogue.RowBias(epilogue, row0 + 3);
+            c30 = TileEpilogue.Apply(epilogue, c30, rb3, cb0); c31 = TileEpilogue.Apply(epilogue, c31, rb3, cb1);
+            float rb4 = TileEpilogue.RowBias(epilogue, row0 + 4);
+            c40 = TileEpilogue.Apply(epilogue, c40, rb4, cb0); c41 = TileEpilogue.Apply(epilogue, c41, rb4, cb1);
+            float rb5 = TileEpilogue.RowBias(epilogue, row0 + 5);
+            c50 = TileEpilogue.Apply(epilogue, c50, rb5, cb0); c51 = TileEpilogue.Apply(epilogue, c51, rb5, cb1);
+        }
+        Vector128.Store(c00, c + 0 * ldc + 0); Vector128.Store(c01, c + 0 * ldc + 4);
+        Vector128.Store(c10, c + 1 * ldc + 0); Vector128.Store(c11, c + 1 * ldc + 4);
+        Vector128.Store(c20, c + 2 * ldc + 0); Vector128.Store(c21, c + 2 * ldc + 4);
+        Vector128.Store(c30, c + 3 * ldc + 0); Vector128.Store(c31, c + 3 * ldc + 4);
+        Vector128.Store(c40, c + 4 * ldc + 0); Vector128.Store(c41, c + 4 * ldc + 4);
+        Vector128.Store(c50, c + 5 * ldc + 0); Vector128.Store(c51, c + 5 * ldc + 4);
     }
 }
