@@ -18,7 +18,7 @@ namespace Bramble.Kernels.Binary;
 /// that fell in the border; the per-tap weight sums are precomputed, so the correction costs only at border pixels.
 /// p = 0 is ONNX Conv's zero padding (the float-equivalent graph); p = −1 needs no correction.
 /// </remarks>
-public sealed unsafe class BinaryConvKernel
+public sealed unsafe partial class BinaryConvKernel
 {
     private const int ChannelChunk = 64; // output channels per parallel work item (a multiple of the 4-wide block)
 
@@ -35,6 +35,7 @@ public sealed unsafe class BinaryConvKernel
     private readonly int _paddedH, _paddedW;
     private readonly bool _padded;
     private readonly long _outChannelStride, _outPixelStride, _outImage;
+    private readonly PlanarLayout? _planar; // the byte-planar path, where it applies (convolutions on 128/256-bit paths)
 
     private BinaryConvKernel(in ConvGeometry g, ulong* weights, ReadOnlySpan<float> alpha, ReadOnlySpan<float> bias,
         BinaryActivation activation, int padValue, Isa maxIsa, bool gemmLayout)
@@ -86,6 +87,7 @@ public sealed unsafe class BinaryConvKernel
         _outChannelStride = gemmLayout ? 1 : pixels;
         _outPixelStride = gemmLayout ? g.OutChannels : 1;
         _outImage = (long)g.OutChannels * pixels;
+        if (!gemmLayout && Isa is Isa.Vector256 or Isa.Vector128) _planar = PlanarLayout.TryCreate(g, weights);
     }
 
     /// <summary>Prepares a convolution; <paramref name="weights"/> are packed [M, KH, KW, ⌈C/64⌉].</summary>
@@ -106,7 +108,7 @@ public sealed unsafe class BinaryConvKernel
     /// <summary>The popcount path this kernel runs.</summary>
     public Isa Isa { get; }
 
-    public string Name => $"binary conv {_g.KernelH}x{_g.KernelW} popcount {Isa switch
+    public string Name => $"binary conv {_g.KernelH}x{_g.KernelW} {(_planar != null ? "planar nibble-lut" : "popcount")} {Isa switch
     {
         Isa.Vector512 => "avx512bw",
         Isa.Vector256 => "avx2",
@@ -116,8 +118,8 @@ public sealed unsafe class BinaryConvKernel
 
     private static string Lanes128Name => System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "neon-cnt" : "ssse3";
 
-    /// <summary>Bytes of workspace <see cref="Run"/> needs: the padded copy of one image.</summary>
-    public long WorkspaceBytes => _padded ? (long)_paddedH * _paddedW * _words * sizeof(ulong) : 0;
+    /// <summary>Bytes of workspace <see cref="Run"/> needs: the byte planes or the padded copy of one image.</summary>
+    public long WorkspaceBytes => _planar?.WorkspaceBytes ?? (_padded ? (long)_paddedH * _paddedW * _words * sizeof(ulong) : 0);
 
     /// <summary>Bytes of the packed weights (1 bit per weight, channels padded to 64).</summary>
     public long PackedWeightBytes => (long)_weights.Length * sizeof(ulong);
@@ -150,6 +152,11 @@ public sealed unsafe class BinaryConvKernel
     /// </summary>
     public void Run(ulong* input, float* output, int batch, ulong* workspace, WorkerPool? pool)
     {
+        if (_planar != null)
+        {
+            RunPlanar(input, output, batch, (byte*)workspace, pool);
+            return;
+        }
         var g = _g;
         long inImage = (long)g.InHeight * g.InWidth * _words;
         int chunks = (g.OutChannels + ChannelChunk - 1) / ChannelChunk;
