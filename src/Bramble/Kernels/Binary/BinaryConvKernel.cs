@@ -38,7 +38,7 @@ public sealed unsafe partial class BinaryConvKernel
     private readonly PlanarLayout? _planar; // the byte-planar path, where it applies (convolutions on 128/256-bit paths)
 
     private BinaryConvKernel(in ConvGeometry g, ulong* weights, ReadOnlySpan<float> alpha, ReadOnlySpan<float> bias,
-        BinaryActivation activation, int padValue, Isa maxIsa, bool gemmLayout)
+        BinaryActivation activation, int padValue, Isa maxIsa, bool gemmLayout, BinaryConvPath path = BinaryConvPath.Auto)
     {
         g.Validate();
         // Validate() alone lets a kernel extent exceed the padded input when truncating division rounds to one output.
@@ -87,13 +87,22 @@ public sealed unsafe partial class BinaryConvKernel
         _outChannelStride = gemmLayout ? 1 : pixels;
         _outPixelStride = gemmLayout ? g.OutChannels : 1;
         _outImage = (long)g.OutChannels * pixels;
-        if (!gemmLayout && Isa is Isa.Vector256 or Isa.Vector128) _planar = PlanarLayout.TryCreate(g, weights);
+        if (!gemmLayout && Isa is Isa.Vector256 or Isa.Vector128 && path != BinaryConvPath.Words)
+            _planar = PlanarLayout.TryCreate(g, weights, requireLargeStrip: path == BinaryConvPath.Auto);
     }
 
     /// <summary>Prepares a convolution; <paramref name="weights"/> are packed [M, KH, KW, ⌈C/64⌉].</summary>
     public static BinaryConvKernel Create(in ConvGeometry g, ulong* weights, ReadOnlySpan<float> alpha, ReadOnlySpan<float> bias,
         BinaryActivation activation, int padValue, Isa maxIsa) =>
         new(g, weights, alpha, bias, activation, padValue, maxIsa, gemmLayout: false);
+
+    /// <summary>As the public Create, with the algorithm forced (tests and benchmarks compare the two paths).</summary>
+    internal static BinaryConvKernel Create(in ConvGeometry g, ulong* weights, ReadOnlySpan<float> alpha, ReadOnlySpan<float> bias,
+        BinaryActivation activation, int padValue, Isa maxIsa, BinaryConvPath path) =>
+        new(g, weights, alpha, bias, activation, padValue, maxIsa, gemmLayout: false, path);
+
+    /// <summary>Whether this kernel runs the byte-planar path.</summary>
+    internal bool IsPlanar => _planar != null;
 
     /// <summary>
     /// Prepares a binary Gemm Y[N, M] = act(α·(X·Wᵀ) + bias) on packed X [N, ⌈K/64⌉] and W [M, ⌈K/64⌉]: a 1×1
