@@ -64,7 +64,7 @@ internal sealed unsafe class ExecutionState : IDisposable
     public long[]? StepTimes { get; set; }
 
     /// <summary>Runs the plan on <paramref name="inputs"/> (graph inputs in declaration order).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public void Run(ReadOnlySpan<Tensor> inputs)
     {
         var ids = _plan.GraphInputIds;

@@ -56,7 +56,7 @@ public sealed unsafe class BinarizeKernel
     }
 
     /// <summary>Fills word <paramref name="word"/> (channels 64·word …) of every pixel of one image.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private void PackWord(float* image, ulong* packed, int pixels, int word)
     {
         int c0 = word * 64, count = Math.Min(64, _channels - c0), stride = _words;

@@ -211,7 +211,7 @@ public sealed unsafe partial class BinaryConvKernel
     }
 
     /// <summary>Output row <paramref name="oy"/>, channels [m0, m1): 2×4 blocks, then 1×4, then 1×1 leftovers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private void RunRow<T, L>(ulong* image, float* output, int oy, int m0, int m1) where T : struct where L : IPopLanes<T>
     {
         var g = _g;

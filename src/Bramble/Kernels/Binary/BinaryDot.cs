@@ -24,7 +24,7 @@ internal readonly unsafe struct Receptive(int* offsets, int count, int length)
 internal static unsafe class BinaryDot
 {
     /// <summary>2 pixels (x0, x1) × 4 channels (w, w + k, w + 2k, w + 3k); totals[p·4 + q].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     public static void Block2x4<T, L>(ulong* x0, ulong* x1, ulong* w, int k, in Receptive r, int* totals)
         where T : struct where L : IPopLanes<T>
     {
@@ -69,7 +69,7 @@ internal static unsafe class BinaryDot
     }
 
     /// <summary>1 pixel × 4 channels; totals[q].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     public static void Block1x4<T, L>(ulong* x0, ulong* w, int k, in Receptive r, int* totals)
         where T : struct where L : IPopLanes<T>
     {

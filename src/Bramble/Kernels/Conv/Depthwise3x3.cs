@@ -47,7 +47,7 @@ internal static unsafe class Depthwise3x3
     }
 
     /// <summary>One channel: input plane [H, W], 9 weights, output plane [OH, OW]; bias index = channel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public static void Plane<TS, TV>(in ConvGeometry g, float* x, float* w, float* y, in Epilogue e, int channel, Isa isa)
         where TS : struct, ISimdF<TV> where TV : struct
     {
@@ -151,7 +151,7 @@ internal static unsafe class Depthwise3x3
     }
 
     /// <summary>Scalar outputs [x0, x1) of one row with column bounds checks (rows are already valid or zero).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per row: tier-0 code here costs more than the SIMD body
+    [MethodImpl(HotCode.Options)] // called per row: tier-0 code here costs more than the SIMD body
     private static void Edges(float* r0, float* r1, float* r2, float* w, float* y, int x0, int x1, int s, int pl, int wd, float bias, float lo, float hi)
     {
         for (int ox = x0; ox < x1; ox++)

@@ -47,7 +47,7 @@ public static unsafe class DepthwiseConv
         public bool Direct3x3;
         public bool Wide3x3; // 8 lanes rather than 4 for the 3×3 kernel
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+        [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
         public void Invoke(int c)
         {
             int oh = G.OutHeight, ow = G.OutWidth;
@@ -71,7 +71,7 @@ public static unsafe class DepthwiseConv
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private static void Pad(in ConvGeometry g, float* x, float* p, int wp)
     {
         int w = g.InWidth;
@@ -87,7 +87,7 @@ public static unsafe class DepthwiseConv
     }
 
     /// <summary>One output row from the padded plane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private static void Row(in ConvGeometry g, float* p, int wp, float* w, float* y, int oy, Isa isa)
     {
         int kh = g.KernelH, kw = g.KernelW, sw = g.StrideW, dw = g.DilationW, dh = g.DilationH, ow = g.OutWidth;
@@ -109,10 +109,10 @@ public static unsafe class DepthwiseConv
                     {
                         var wv = Vector256.Create(wr[kx]);
                         float* q = s + kx * dw;
-                        a0 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q), a0);
-                        a1 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 8), a1);
-                        a2 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 16), a2);
-                        a3 = Vector256.MultiplyAddEstimate(wv, Vector256.Load(q + 24), a3);
+                        a0 = SimdMath.MultiplyAdd(wv, Vector256.Load(q), a0);
+                        a1 = SimdMath.MultiplyAdd(wv, Vector256.Load(q + 8), a1);
+                        a2 = SimdMath.MultiplyAdd(wv, Vector256.Load(q + 16), a2);
+                        a3 = SimdMath.MultiplyAdd(wv, Vector256.Load(q + 24), a3);
                     }
                 }
                 a0.Store(y + ox); a1.Store(y + ox + 8); a2.Store(y + ox + 16); a3.Store(y + ox + 24);
@@ -126,7 +126,7 @@ public static unsafe class DepthwiseConv
                     float* s = top + (long)ky * dh * wp + ox;
                     float* wr = w + ky * kw;
                     for (int kx = 0; kx < kw; kx++)
-                        acc = Vector256.MultiplyAddEstimate(Vector256.Create(wr[kx]), Vector256.Load(s + kx * dw), acc);
+                        acc = SimdMath.MultiplyAdd(Vector256.Create(wr[kx]), Vector256.Load(s + kx * dw), acc);
                 }
                 acc.Store(y + ox);
             }
@@ -148,8 +148,8 @@ public static unsafe class DepthwiseConv
                         var wv = Vector256.Create(wr[kx]);
                         var m0 = Avx.Shuffle(Vector256.Load(q), Vector256.Load(q + 8), 0b10_00_10_00);
                         var m1 = Avx.Shuffle(Vector256.Load(q + 16), Vector256.Load(q + 24), 0b10_00_10_00);
-                        a0 = Vector256.MultiplyAddEstimate(wv, Avx2.Permute4x64(m0.AsDouble(), 0b11_01_10_00).AsSingle(), a0);
-                        a1 = Vector256.MultiplyAddEstimate(wv, Avx2.Permute4x64(m1.AsDouble(), 0b11_01_10_00).AsSingle(), a1);
+                        a0 = SimdMath.MultiplyAdd(wv, Avx2.Permute4x64(m0.AsDouble(), 0b11_01_10_00).AsSingle(), a0);
+                        a1 = SimdMath.MultiplyAdd(wv, Avx2.Permute4x64(m1.AsDouble(), 0b11_01_10_00).AsSingle(), a1);
                     }
                 }
                 a0.Store(y + ox); a1.Store(y + ox + 8);
@@ -168,7 +168,7 @@ public static unsafe class DepthwiseConv
                         // In-lane even picks give [0 2 8 10 | 4 6 12 14]; the 64-bit permute restores order.
                         var mixed = Avx.Shuffle(Vector256.Load(q), Vector256.Load(q + 8), 0b10_00_10_00);
                         var even = Avx2.Permute4x64(mixed.AsDouble(), 0b11_01_10_00).AsSingle();
-                        acc = Vector256.MultiplyAddEstimate(Vector256.Create(wr[kx]), even, acc);
+                        acc = SimdMath.MultiplyAdd(Vector256.Create(wr[kx]), even, acc);
                     }
                 }
                 acc.Store(y + ox);
@@ -191,10 +191,10 @@ public static unsafe class DepthwiseConv
                         {
                             var wv = Vector128.Create(wr[kx]);
                             float* q = s + kx * dw;
-                            a0 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q), a0);
-                            a1 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 4), a1);
-                            a2 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 8), a2);
-                            a3 = Vector128.MultiplyAddEstimate(wv, Vector128.Load(q + 12), a3);
+                            a0 = SimdMath.MultiplyAdd(wv, Vector128.Load(q), a0);
+                            a1 = SimdMath.MultiplyAdd(wv, Vector128.Load(q + 4), a1);
+                            a2 = SimdMath.MultiplyAdd(wv, Vector128.Load(q + 8), a2);
+                            a3 = SimdMath.MultiplyAdd(wv, Vector128.Load(q + 12), a3);
                         }
                     }
                     a0.Store(y + ox); a1.Store(y + ox + 4); a2.Store(y + ox + 8); a3.Store(y + ox + 12);
@@ -208,7 +208,7 @@ public static unsafe class DepthwiseConv
                         float* s = top + (long)ky * dh * wp + ox;
                         float* wr = w + ky * kw;
                         for (int kx = 0; kx < kw; kx++)
-                            acc = Vector128.MultiplyAddEstimate(Vector128.Create(wr[kx]), Vector128.Load(s + kx * dw), acc);
+                            acc = SimdMath.MultiplyAdd(Vector128.Create(wr[kx]), Vector128.Load(s + kx * dw), acc);
                     }
                     acc.Store(y + ox);
                 }
@@ -228,7 +228,7 @@ public static unsafe class DepthwiseConv
                             var v0 = Vector128.Load(q);
                             var v1 = Vector128.Load(q + 4);
                             var even = Sse.IsSupported ? Sse.Shuffle(v0, v1, 0b10_00_10_00) : AdvSimd.Arm64.UnzipEven(v0, v1);
-                            acc = Vector128.MultiplyAddEstimate(Vector128.Create(wr[kx]), even, acc);
+                            acc = SimdMath.MultiplyAdd(Vector128.Create(wr[kx]), even, acc);
                         }
                     }
                     acc.Store(y + ox);

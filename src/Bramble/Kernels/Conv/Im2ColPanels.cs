@@ -26,7 +26,7 @@ internal readonly unsafe struct Im2ColPanels : IPanelSourceB
         _n = g.OutHeight * g.OutWidth;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr)
     {
         int taps = _kh * _kw;
@@ -76,7 +76,7 @@ internal readonly unsafe struct Im2ColPanels : IPanelSourceB
     /// d[r] = src[ix + r·sw] for r &lt; n, or 0 where that column is outside [0, w). The valid range is
     /// computed once, so the copy itself has no per-element bounds check; stride 2 picks even lanes with SIMD.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private static void StridedRun(float* src, int ix, int sw, int w, float* d, int n)
     {
         int lo = ix >= 0 ? 0 : Math.Min(n, (-ix + sw - 1) / sw);

@@ -83,7 +83,7 @@ internal unsafe struct WinogradJob<TV, TL> : IParallelBody
     /// the segment's first column; position ξ is ξ·C·stride further): gather the 6 input rows (zero padded),
     /// transform vertically, split into column phases, transform horizontally.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private readonly void TransformInput(float* ws, float* plane, float* vc, int ty, int tx0, int bw)
     {
         var g = Geometry;
@@ -154,7 +154,7 @@ internal unsafe struct WinogradJob<TV, TL> : IParallelBody
     /// Output channel k of tiles (ty, tx0…tx0+bw): <paramref name="mk"/> = M_0[k] at the segment's first
     /// column (position ξ is ξ·K·stride further). Ragged right/bottom tiles write only pixels inside the output.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private readonly void TransformOutput(float* ws, float* mk, float* yk, int k, int ty, int tx0, int bw)
     {
         var g = Geometry;

@@ -34,7 +34,7 @@ internal unsafe struct WinogradLanes256 : IWinogradLanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> v, float* p) => Vector256.Store(v, p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> a, float s, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, Vector256.Create(s), c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> a, float s, Vector256<float> c) => SimdMath.MultiplyAdd(a, Vector256.Create(s), c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Scale(Vector256<float> a, float s) => a * s;
 
     // Two rounds of in-lane even/odd picks leave each phase in tile order [0 2 4 6 1 3 5 7]; one
@@ -77,7 +77,7 @@ internal unsafe struct WinogradLanes128 : IWinogradLanes<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> v, float* p) => Vector128.Store(v, p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Fma(Vector128<float> a, float s, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, Vector128.Create(s), c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Fma(Vector128<float> a, float s, Vector128<float> c) => SimdMath.MultiplyAdd(a, Vector128.Create(s), c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Scale(Vector128<float> a, float s) => a * s;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

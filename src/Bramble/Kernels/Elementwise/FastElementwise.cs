@@ -108,7 +108,7 @@ internal static unsafe class FastElementwise
         public LongArray OuterShape, OuterA, OuterB;
         public Isa Isa;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+        [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
         public void Invoke(int part)
         {
             if (Rows == 1)
@@ -133,7 +133,7 @@ internal static unsafe class FastElementwise
         }
 
         /// <summary>One run: each input is contiguous (stride 1) or a single repeated value (stride 0).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(HotCode.Options)]
         private static void Run(float* a, int sa, float* b, int sb, float* y, long n, Isa isa)
         {
             long i = 0;
@@ -163,7 +163,7 @@ internal static unsafe class FastElementwise
         public int Parts;
         public Isa Isa;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(HotCode.Options)]
         public void Invoke(int part)
         {
             long i = N * part / Parts, end = N * (part + 1) / Parts;

@@ -79,7 +79,7 @@ public readonly unsafe struct Epilogue
         Bias == null ? this : new Epilogue(Activation, Alpha, Beta, Bias + offset, BiasKind);
 
     /// <summary>The scalar definition every vector path must match.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per element in row tails: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // per element in row tails: skip tier-0 code
     public float ApplyScalar(float x)
     {
         switch (Activation)
@@ -103,7 +103,7 @@ public readonly unsafe struct Epilogue
     }
 
     /// <summary>Applies bias and activation to a rows×cols block at (row0, col0) of the whole output.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public void Apply(float* c, int ldc, int rows, int cols, int row0, int col0, Isa isa)
     {
         if (IsIdentity) return;

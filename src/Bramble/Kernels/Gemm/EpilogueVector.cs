@@ -9,7 +9,7 @@ namespace Bramble.Kernels.Gemm;
 /// </summary>
 internal static unsafe class EpilogueVector
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public static void ApplyRow(in Epilogue e, float* row, int cols, float rowBias, float* colBias, Isa isa)
     {
         if (isa >= Isa.Vector512 && Vector512.IsHardwareAccelerated) Row512(e, row, cols, rowBias, colBias);
@@ -19,7 +19,7 @@ internal static unsafe class EpilogueVector
             for (int j = 0; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private static void Row512(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
     {
         int j = 0;
@@ -59,7 +59,7 @@ internal static unsafe class EpilogueVector
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private static void Row256(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
     {
         int j = 0;
@@ -99,7 +99,7 @@ internal static unsafe class EpilogueVector
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private static void Row128(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
     {
         int j = 0;

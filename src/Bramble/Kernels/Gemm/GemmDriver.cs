@@ -29,7 +29,7 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         if (m0 < m1 && n0 < n1) Compute(m0, m1, n0, n1);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private void Compute(int m0, int m1, int n0, int n1)
     {
         var scratch = GemmScratch.Current;

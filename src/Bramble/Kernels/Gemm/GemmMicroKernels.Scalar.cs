@@ -6,7 +6,7 @@ namespace Bramble.Kernels.Gemm;
 internal static unsafe partial class GemmMicroKernels
 {
     /// <summary>f32_gemm_4x4__scalar: the portable definition the vector kernels implement.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public static void Kernel4x4(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
     {
         float c00 = 0; float c01 = 0; float c02 = 0; float c03 = 0;

@@ -11,7 +11,7 @@ namespace Bramble.Kernels.Gemm;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs rows [i0, i0+mc) × depth [k0, k0+kc) of A (element (i,k) = trans ? a[k·lda+i] : a[i·lda+k]).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public static void PackA(float* dst, float* a, long lda, bool trans, int m, int i0, int mc, int k0, int kc, int mr)
     {
         for (int p = 0; p < mc; p += mr)
@@ -46,7 +46,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs depth [k0, k0+kc) × columns [j0, j0+nc) of B (element (k,j) = trans ? b[j·ldb+k] : b[k·ldb+j]).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public static void PackB(float* dst, float* b, long ldb, bool trans, int n, int k0, int kc, int j0, int nc, int nr)
     {
         for (int p = 0; p < nc; p += nr)

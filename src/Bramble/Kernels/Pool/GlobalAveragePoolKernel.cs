@@ -26,7 +26,7 @@ public static unsafe class GlobalAveragePoolKernel
         public int Size;
         public Isa Isa;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+        [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
         public void Invoke(int i)
         {
             float* p = Input + (long)i * Size;
@@ -37,7 +37,7 @@ public static unsafe class GlobalAveragePoolKernel
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private static float Sum<TS, TV>(float* p, int n) where TS : struct, ISimdF<TV> where TV : struct
     {
         int v = TS.Count, i = 0;

@@ -38,7 +38,7 @@ public static unsafe class Pool2dKernel
         public float* Input, Output;
         public Isa Isa;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+        [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
         public void Invoke(int i)
         {
             float* x = Input + (long)i * G.InHeight * G.InWidth, y = Output + (long)i * G.OutHeight * G.OutWidth;
@@ -48,7 +48,7 @@ public static unsafe class Pool2dKernel
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private static void Plane<TS, TV>(PoolKind kind, in PoolGeometry2d g, float* x, float* y)
         where TS : struct, ISimdF<TV> where TV : struct
     {
@@ -104,7 +104,7 @@ public static unsafe class Pool2dKernel
     }
 
     /// <summary>Outputs [oy0, oy1) × [ox0, ox1) with bounds checks: the reference's semantics.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per row for the borders
+    [MethodImpl(HotCode.Options)] // called per row for the borders
     private static void Scalar(PoolKind kind, in PoolGeometry2d g, float* x, float* y, int oy0, int oy1, int ox0, int ox1)
     {
         for (int oy = oy0; oy < oy1; oy++)

@@ -127,10 +127,10 @@ public static unsafe class SparseGemm
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-            Vector256.MultiplyAddEstimate(a, b, c);
+            SimdMath.MultiplyAdd(a, b, c);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector128<float> Fma(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
-            Vector128.MultiplyAddEstimate(a, b, c);
+            SimdMath.MultiplyAdd(a, b, c);
     }
 }

@@ -44,7 +44,7 @@ internal static unsafe class ElementCopy
     /// source: output element (i0..in) reads <c>src + Σ i_d * srcStrides[d]</c> (strides in BYTES, may be 0
     /// for broadcast or negative for reversed slices). Transpose, Slice and Expand are all this one loop.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-run hot path (Transpose, Slice): skip tier-0 code
+    [MethodImpl(HotCode.Options)] // per-run hot path (Transpose, Slice): skip tier-0 code
     public static void Strided(byte* src, ReadOnlySpan<long> srcStrides, byte* dst, ReadOnlySpan<int> outShape, int size)
     {
         int rank = outShape.Length;
@@ -82,7 +82,7 @@ internal static unsafe class ElementCopy
     }
 
     /// <summary>dst[j] = src[j · stride] for j &lt; n, with the element size resolved once per row rather than per element.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private static void Gather(byte* dst, byte* src, long stride, int n, int size)
     {
         switch (size)
