@@ -26,6 +26,7 @@ public static unsafe class BinaryReport
     [
         ("256->256 @56x56", Shape),
         ("128->128 @28x28", Same(128, 28)),
+        ("256->256 @14x14", Same(256, 14)),
         ("512->512 @7x7", Same(512, 7)),
     ];
 
@@ -42,15 +43,19 @@ public static unsafe class BinaryReport
             {
                 if (isa > CpuFeatures.Best) continue;
                 var m = Measure(g, isa, isa == Isa.Scalar ? Math.Min(runs, 3) : runs);
-                Console.WriteLine($"  {isa,-10} gemm {m.Gemm * 1e3,8:F2} ms  {m.FloatName,-6} {m.Float * 1e3,8:F2} ms  {m.BinaryName,-32} {m.Binary * 1e3,7:F3} ms"
-                    + $"  binary vs {m.FloatName} {m.Float / m.Binary,5:F1}x  vs gemm {m.Gemm / m.Binary,5:F1}x");
+                Console.WriteLine($"  {isa,-10} gemm {m.Gemm * 1e3,8:F2} ms  {m.FloatName,-4} {m.Float * 1e3,8:F2} ms  {m.BinaryName,-40} {m.Binary * 1e3,7:F3} ms"
+                    + $"  binary vs {m.FloatName} {m.Float / m.Binary,5:F1}x  vs gemm {m.Gemm / m.Binary,5:F1}x"
+                    + $"  | words path {m.Words * 1e3,7:F3} ms: vs {m.FloatName} {m.Float / m.Words,5:F1}x");
             }
         }
     }
 
-    public readonly record struct Timing(double Gemm, double Float, string FloatName, double Binary, string BinaryName);
+    public readonly record struct Timing(double Gemm, double Float, string FloatName, double Binary, string BinaryName, double Words);
 
-    /// <summary>Seconds per run (medians) of the implicit GEMM, the float kernel a session picks, and the binary kernel.</summary>
+    /// <summary>
+    /// Seconds per run (medians) of the implicit GEMM, the float kernel a session picks, the binary kernel a session
+    /// picks, and the binary word-popcount path (the algorithm before the planar one) for comparison.
+    /// </summary>
     public static Timing Measure(in ConvGeometry g, Isa isa, int runs)
     {
         using var x = QuickReport.Random((long)g.InChannels * g.InHeight * g.InWidth);
@@ -71,12 +76,14 @@ public static unsafe class BinaryReport
         fixed (ulong* bxp = bx)
         {
             var binary = BinaryConvKernel.Create(g, bwp, alpha, [], BinaryActivation.None, 0, isa);
-            using var bws = new NativeBuffer(Math.Max(64, binary.WorkspaceBytes));
+            var wordsKernel = BinaryConvKernel.Create(g, bwp, alpha, [], BinaryActivation.None, 0, isa, BinaryConvPath.Words);
+            using var bws = new NativeBuffer(Math.Max(64, Math.Max(binary.WorkspaceBytes, wordsKernel.WorkspaceBytes)));
             float* px = (float*)x.Pointer, py = (float*)y.Pointer;
             var e = Epilogue.None;
             var tg = new double[runs];
             var tf = new double[runs];
             var tb = new double[runs];
+            var tw = new double[runs];
             // Warm-up rounds (at least one second) so every kernel runs optimised code before timing.
             double warmStart = ThreadClock.Now();
             for (int r = -1; r < runs; r++)
@@ -90,13 +97,15 @@ public static unsafe class BinaryReport
                     double t2 = ThreadClock.Now();
                     binary.Run(bxp, py, 1, (ulong*)bws.Pointer, null);
                     double t3 = ThreadClock.Now();
-                    if (r >= 0) { tg[r] = t1 - t0; tf[r] = t2 - t1; tb[r] = t3 - t2; }
+                    wordsKernel.Run(bxp, py, 1, (ulong*)bws.Pointer, null);
+                    double t4 = ThreadClock.Now();
+                    if (r >= 0) { tg[r] = t1 - t0; tf[r] = t2 - t1; tb[r] = t3 - t2; tw[r] = t4 - t3; }
                 }
                 while (r < 0 && ThreadClock.Now() - warmStart < 1.0);
             }
             double med(double[] a) { Array.Sort(a); return a[a.Length / 2]; }
             double gm = med(tg);
-            return new Timing(gm, wino != null ? med(tf) : gm, wino != null ? "wino" : "gemm", med(tb), binary.Name);
+            return new Timing(gm, wino != null ? med(tf) : gm, wino != null ? "wino" : "gemm", med(tb), binary.Name, med(tw));
         }
     }
 

@@ -42,7 +42,7 @@ public sealed unsafe partial class BinaryConvKernel
     }
 
     /// <summary>One work item: output rows of band index / blocks, channels 8·(index % blocks) … + 7.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     private void RunPlanarItem(byte* planes, float* output, int index)
     {
         var layout = _planar!;

@@ -49,7 +49,7 @@ internal static unsafe class PlanarSweep
     /// Table path: <paramref name="vectors"/> vectors starting at <paramref name="x"/> (strip positions), steps at
     /// <paramref name="offsets"/>, tables from <see cref="BuildTables"/>; channel j's sums at <paramref name="sums"/> + j·<paramref name="stride"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     public static void Sweep<T, L>(byte* x, int vectors, int* offsets, int steps, byte* tables, ushort* sums, int stride)
         where T : struct where L : ITableLanes<T>
     {
@@ -76,7 +76,7 @@ internal static unsafe class PlanarSweep
     }
 
     /// <summary>Native-count path (ARM): popcount(x XOR broadcast weight byte); weights [step][8].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(HotCode.Options)]
     public static void SweepNative<T, L>(byte* x, int vectors, int* offsets, int steps, byte* weightBytes, ushort* sums, int stride)
         where T : struct where L : ITableLanes<T>
     {
