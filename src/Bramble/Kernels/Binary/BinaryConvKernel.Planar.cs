@@ -13,6 +13,7 @@ public sealed unsafe partial class BinaryConvKernel
 {
     private int PlanarVector => Isa == Isa.Vector256 ? TableLanes256.Pixels : TableLanes128.Pixels;
 
+    [MethodImpl(HotCode.Options)]
     private void RunPlanar(ulong* input, float* output, int batch, byte* workspace, WorkerPool? pool)
     {
         var layout = _planar!;
@@ -82,6 +83,7 @@ public sealed unsafe partial class BinaryConvKernel
     }
 
     /// <summary>Mismatch counts of channel <paramref name="m"/>, rows [oy0, oy1) → act(α·dot + bias), border rows/columns corrected.</summary>
+    [MethodImpl(HotCode.Options)]
     private void FinishChannel(int m, ushort* counts, float* output, int oy0, int oy1)
     {
         var g = _g;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bramble.Kernels.Conv;
 using Bramble.Tensors;
 
@@ -104,6 +105,7 @@ internal sealed unsafe class PlanarLayout
     }
 
     /// <summary>Input rows [<paramref name="y0"/>, <paramref name="y1"/>) of a packed image [H, W, words] into the planes (cleared beforehand).</summary>
+    [MethodImpl(HotCode.Options)]
     public void Scatter(ulong* image, byte* planes, int y0, int y1)
     {
         var g = _g;

@@ -26,6 +26,7 @@ internal static unsafe class PlanarSweep
     /// Writes the lookup tables of <paramref name="steps"/> steps × 8 channels: for step s and channel j, the low-nibble
     /// table at (s·16 + 2j)·<paramref name="vectorBytes"/> and the high-nibble one right after.
     /// </summary>
+    [MethodImpl(HotCode.Options)]
     public static void BuildTables(byte* weightBytes, int steps, byte* tables, int vectorBytes)
     {
         fixed (byte* nib = NibbleTables)
