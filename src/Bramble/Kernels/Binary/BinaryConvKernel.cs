@@ -11,6 +11,8 @@ namespace Bramble.Kernels.Binary;
 /// A prepared binary (XNOR) 2-D convolution: bit-packed input [N, H, W, ⌈C/64⌉] and weights [M, KH, KW, ⌈C/64⌉],
 /// float output [N, M, OH, OW] = act(α[m]·dot + bias[m]) with dot = C·KH·KW − 2·popcount(x XOR w) (+ the padding
 /// correction). The same kernel serves binary Gemm as a 1×1 convolution over a 1×N image with transposed output strides.
+/// Convolutions on the 128/256-bit paths run the byte-planar nibble-table algorithm (BinaryConvKernel.Planar.cs) when
+/// the image is large enough; everything else the word-popcount one below (src/Bramble/Passes/Binary/README.md).
 /// </summary>
 /// <remarks>
 /// Padding: the image is copied into a workspace whose border words are 0, i.e. −1 values, so every output
