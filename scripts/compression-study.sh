@@ -11,7 +11,7 @@
 #   FT_IMAGES=0       fine-tune on the first N training images only (0 = all 60,000)
 #   TEST_COUNT=10000  test images for top-1
 #   SCHEDULE=one-shot magnitude pruning schedule: one-shot or gradual (4 steps, fine-tuning between)
-#   THREADS=2         worker threads
+#   THREADS=1         worker threads (1: latencies are measured in thread CPU time, robust on a shared machine)
 #   OUT=DIR           where the compressed models, logs and JSON summaries go (default: a new temporary directory)
 #   BRAMBLE=CMD       the CLI to run (default: scripts/bramble, which rebuilds when sources change)
 set -euo pipefail
@@ -21,7 +21,7 @@ EPOCHS="${EPOCHS:-1}"
 FT_IMAGES="${FT_IMAGES:-0}"
 TEST_COUNT="${TEST_COUNT:-10000}"
 SCHEDULE="${SCHEDULE:-one-shot}"
-THREADS="${THREADS:-2}"
+THREADS="${THREADS:-1}"
 OUT="${OUT:-$(mktemp -d -t bramble-study.XXXXXX)}"
 mkdir -p "$OUT"
 [[ -f "$MODEL" ]] || { echo "compression-study: model '$MODEL' not found" >&2; exit 66; }

@@ -8,8 +8,12 @@ else if (args.Length > 0 && args[0] == "profile-overhead")
     ProfileOverheadReport.Run(args);
 else if (args.Length > 1 && args[0] == "profile")
     ModelConvProfile.Run(args);
+else if (args.Length > 1 && args[0] == "winograd-model")
+    WinogradModelReport.Run(args);
 else if (args.Length > 0 && args[0] == "winograd")
     WinogradReport.Run(args);
+else if (args.Length > 0 && args[0] == "sparse")
+    SparseReport.Run(args);
 else if (args.Length > 0 && args[0] == "binary")
     BinaryReport.Run(args);
 else

@@ -8,7 +8,8 @@ using Bramble.Tensors;
 namespace Bramble.Benchmarks;
 
 /// <summary>
-/// `winograd [threads] [isa] [filter] [l2-budget-KiB] [min-tiles]`: Winograd F(4×4,3×3) vs the implicit-GEMM convolution on 3×3 stride-1
+/// `winograd [threads] [isa] [filter] [l2-budget-KiB] [min-tiles] [stream-u-budget-KiB]`: Winograd F(4×4,3×3), filters held transformed
+/// and streamed, vs the implicit-GEMM convolution on 3×3 stride-1
 /// layers, alternating the two so machine load hits both alike; prints medians and their ratio (the data
 /// behind <c>WinogradSelection</c>). One thread: per-thread CPU time; more: wall time.
 /// </summary>
@@ -51,17 +52,18 @@ public static unsafe class WinogradReport
         string filter = args.Length > 3 ? args[3] : "";
         if (args.Length > 4) WinogradPlan.L2BudgetBytes = int.Parse(args[4]) * 1024; // block-size experiments
         if (args.Length > 5) WinogradPlan.MinTiles = int.Parse(args[5]);
+        if (args.Length > 6) WinogradStreamPlan.UBudgetBytes = long.Parse(args[6]) * 1024;
         using var pool = new WorkerPool(threads);
-        Console.WriteLine($"threads {threads}, isa {isa}; median ms (implicit-gemm / winograd = speedup)");
+        Console.WriteLine($"threads {threads}, isa {isa}; median ms (implicit-gemm / winograd = speedup; held = transformed filters kept, streamed = transformed per run)");
         foreach (var (name, g) in Shapes)
         {
             if (!name.Contains(filter)) continue;
-            var (direct, winograd, label) = Measure(g, isa, pool, threads);
-            Console.WriteLine($"{name,-30} gemm {direct,8:F2}  wino {winograd,8:F2}  x{direct / winograd:F2}  {label}");
+            var (direct, winograd, streamed, label) = Measure(g, isa, pool, threads);
+            Console.WriteLine($"{name,-30} gemm {direct,8:F2}  held {winograd,8:F2} x{direct / winograd:F2}  streamed {streamed,8:F2} x{direct / streamed:F2}  {label}");
         }
     }
 
-    public static (double Direct, double Winograd, string Name) Measure(in ConvGeometry g, Isa isa, WorkerPool pool, int threads)
+    public static (double Direct, double Winograd, double Streamed, string Name) Measure(in ConvGeometry g, Isa isa, WorkerPool pool, int threads)
     {
         using var x = QuickReport.Random((long)g.InChannels * g.InHeight * g.InWidth);
         using var w = QuickReport.Random((long)g.OutChannels * g.KernelSize);
@@ -69,13 +71,15 @@ public static unsafe class WinogradReport
         using var y = new NativeBuffer((long)g.OutChannels * g.OutHeight * g.OutWidth * 4);
         using var direct = Conv2dKernel.Create(g, (float*)w.Pointer, isa);
         using var wino = WinogradConv.Create(g, (float*)w.Pointer, isa, threads);
-        using var ws = new NativeBuffer(wino.WorkspaceBytes);
+        using var stream = WinogradConv.Create(g, (float*)w.Pointer, isa, threads, streamed: true);
+        using var ws = new NativeBuffer(Math.Max(wino.WorkspaceBytes, stream.WorkspaceBytes));
         var e = Epilogue.Relu((float*)bias.Pointer, BiasKind.PerRow);
         float* px = (float*)x.Pointer, py = (float*)y.Pointer;
         double flops = 2.0 * g.Macs;
         int reps = Math.Clamp((int)(3e9 / flops), 3, 25);
         var td = new double[reps];
         var tw = new double[reps];
+        var ts = new double[reps];
         for (int r = -2; r < reps; r++) // two warm-up rounds past tiered compilation
         {
             double t0 = Now(threads);
@@ -83,11 +87,14 @@ public static unsafe class WinogradReport
             double t1 = Now(threads);
             wino.Run(px, py, 1, e, pool, (byte*)ws.Pointer, ws.ByteLength);
             double t2 = Now(threads);
-            if (r >= 0) { td[r] = t1 - t0; tw[r] = t2 - t1; }
+            stream.Run(px, py, 1, e, pool, (byte*)ws.Pointer, ws.ByteLength);
+            double t3 = Now(threads);
+            if (r >= 0) { td[r] = t1 - t0; tw[r] = t2 - t1; ts[r] = t3 - t2; }
         }
         Array.Sort(td);
         Array.Sort(tw);
-        return (td[reps / 2] * 1e3, tw[reps / 2] * 1e3, wino.Name);
+        Array.Sort(ts);
+        return (td[reps / 2] * 1e3, tw[reps / 2] * 1e3, ts[reps / 2] * 1e3, wino.Name);
     }
 
     private static double Now(int threads) =>

@@ -7,7 +7,7 @@
 # Environment: RUNS (20), THREADS (2, for all three), BENCH_OUT (compiled models, default .cache/compiled),
 #   STARTS (processes per startup figure, 5; the median is reported).
 # Prints a table and one machine-readable line starting with "ROW" (for suite.sh).
-# The compiled executable is made once per model and thread count (delete BENCH_OUT/<name>-t<threads> to rebuild).
+# The compiled executable is made once per model and thread count, and again when Bramble's sources are newer.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 [[ $# -ge 2 ]] || { echo "usage: $0 MODEL name=NxCxHxW [name=...]" >&2; exit 2; }
@@ -23,7 +23,8 @@ WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 BRAMBLE=(dotnet "$CLI_DLL")                      # measured without the wrapper script's freshness check
 SHAPE_ARGS=(); for s in "${SHAPES[@]}"; do SHAPE_ARGS+=(-s "$s"); done
 
-if [[ ! -x "$OUT/$NAME" ]]; then
+# Rebuilt when Bramble's sources changed since: the executable contains them.
+if [[ ! -x "$OUT/$NAME" || -n "$(find "$ROOT/src/Bramble" -name '*.cs' -newer "$OUT/$NAME" -print -quit)" ]]; then
     "${BRAMBLE[@]}" compile "$MODEL" -o "$OUT" --name "$NAME" -t "$THREADS" "${SHAPE_ARGS[@]}" >&2
 fi
 
@@ -49,10 +50,10 @@ mapfile -t INPUTS < "$WORK/inputs.txt"
 IN_ARGS=(); for i in "${INPUTS[@]}"; do IN_ARGS+=(--input "$i"); done
 
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-wall() { # appends "seconds peakKB" of one process to $1
+wall() { # appends "seconds peakKB cpuSeconds" of one process to $1 (CPU: user+sys, steadier than wall on a loaded machine)
     local log="$1"; shift
-    /usr/bin/time -f "%e %M" "$@" > /dev/null 2> "$WORK/time" || { cat "$WORK/time" >&2; return 1; }
-    tail -1 "$WORK/time" >> "$log"
+    /usr/bin/time -f "%e %M %U %S" "$@" > /dev/null 2> "$WORK/time" || { cat "$WORK/time" >&2; return 1; }
+    tail -1 "$WORK/time" | awk '{print $1, $2, $3 + $4}' >> "$log"
 }
 ORT_JS="$ROOT/bench/ort/ort-run.js"
 HAVE_ORT=0; [[ -d "${BRAMBLE_ORT_DIR:-$ROOT/.cache/ort/node_modules}/onnxruntime-node" ]] && command -v node > /dev/null && HAVE_ORT=1
@@ -85,6 +86,7 @@ PY
 fi
 
 first() { cut -d' ' -f1 "$WORK/$1" | median; }
+cpu() { cut -d' ' -f3 "$WORK/$1" | median; }
 rss_mb() { cut -d' ' -f2 "$WORK/$1" | median | awk '{printf "%.1f", $1 / 1024}'; }
 c_first=$(first compiled); r_first=$(first run)
 c_lat=$("$OUT/$NAME" "${IN_ARGS[@]}" --bench "$RUNS" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
@@ -97,11 +99,13 @@ if ((HAVE_ORT)); then
 fi
 size=$(stat -c %s "$OUT/$NAME" | awk '{printf "%.1f", $1 / 1048576}')
 ratio=$(awk -v c="$c_first" -v r="$r_first" 'BEGIN {printf "%.2f", c / r}')
+c_cpu=$(cpu compiled); r_cpu=$(cpu run)
+cpu_ratio=$(awk -v c="$c_cpu" -v r="$r_cpu" 'BEGIN {printf "%.2f", c / r}')
 
 echo "$(basename "$MODEL") ${SHAPES[*]}  threads $THREADS  (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf "%-10s %10s %12s %10s %10s\n" tool "first(s)" "median(ms)" "peakMB" "sizeMB"
 printf "%-10s %10s %12s %10s %10s\n" compiled "$c_first" "$c_lat" "$(rss_mb compiled)" "$size"
 printf "%-10s %10s %12s %10s %10s\n" bramble "$r_first" "$r_lat" "$(rss_mb run)" "-"
 printf "%-10s %10s %12s %10s %10s\n" ort-node "$o_first" "$o_lat" "$o_rss" "-"
-echo "compiled/bramble first result: $ratio   outputs identical to bramble run: $SAME   max |bramble - ort|: $ORT_DIFF   weights+arena MB: ${c_info:-?}"
-echo "ROW $NAME $c_first $r_first $o_first $ratio $c_lat $r_lat $o_lat $(rss_mb compiled) $(rss_mb run) $o_rss $size $SAME $ORT_DIFF ${c_info:-? ?}"
+echo "compiled/bramble first result: $ratio (CPU seconds to first result: $c_cpu / $r_cpu = $cpu_ratio)   outputs identical to bramble run: $SAME   max |bramble - ort|: $ORT_DIFF   weights+arena MB: ${c_info:-?}"
+echo "ROW $NAME $c_first $r_first $o_first $ratio $c_lat $r_lat $o_lat $(rss_mb compiled) $(rss_mb run) $o_rss $size $SAME $ORT_DIFF ${c_info:-? ?} $c_cpu $r_cpu $cpu_ratio"

@@ -108,7 +108,7 @@ internal static class DecomposeCommand
             WriteReport(context, path, outPath, options, result, evaluationResult);
             var probe = new Dictionary<string, Tensor> { [calibration.InputName] = calibration.Inputs[0] };
             var paired = PairedLatency.Measure(model, accuracy?.Model ?? result.Model, probe, session, timed);
-            context.Out.WriteLine($"latency (batch 1, fastest of alternating runs): {Format.Ms(paired.BeforeMs)} ms -> {Format.Ms(paired.AfterMs)} ms");
+            context.Out.WriteLine($"latency (batch 1, fastest of alternating runs, {PairedLatency.Clock(session)}): {Format.Ms(paired.BeforeMs)} ms -> {Format.Ms(paired.AfterMs)} ms");
             var summary = Summary(path, outPath, options, parsed, evaluationResult, accuracy, paired);
             if (accuracy != null) WriteAccuracy(context, summary);
             if (parsed.GetValue(tuning.Json) is string json) summary.Write(json);

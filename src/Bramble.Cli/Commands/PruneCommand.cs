@@ -143,7 +143,7 @@ internal static class PruneCommand
                 var (msBefore, msAfter) = PairedLatency.Measure(model, final, probe, session, timed);
                 var summary = new CompressionSummary(path, structured ? "structured" : "magnitude", setting, before.Macs, after.Macs, msBefore, msAfter,
                     before.WeightBytes, after.WeightBytes, new FileInfo(outPath).Length, CompressionSummary.GzipSize(outPath), top1Before, top1Pruned, top1Tuned, epochs);
-                WriteReport(context, outPath, structured, rows, before, after, summary);
+                WriteReport(context, outPath, structured, rows, before, after, summary, PairedLatency.Clock(session));
                 if (parsed.GetValue(tuning.Json) is string json) summary.Write(json);
             }
             finally
@@ -202,7 +202,7 @@ internal static class PruneCommand
         return new Metrics(nodes, profile.TotalMacs, model.Graph.WeightBytes);
     }
 
-    private static void WriteReport(CliContext context, string output, bool structured, List<Row> rows, Metrics before, Metrics after, CompressionSummary s)
+    private static void WriteReport(CliContext context, string output, bool structured, List<Row> rows, Metrics before, Metrics after, CompressionSummary s, string clock)
     {
         var console = context.Console;
         console.WriteLine($"Model: {s.Model} -> {output}   method: {s.Method} {s.Setting}");
@@ -218,7 +218,7 @@ internal static class PruneCommand
         var summary = new Table().AddColumns("", "before", "after", "ratio");
         void Add(string name, string b, string a, string ratio) => summary.AddRow(InfoCommand.Cells(name, b, a, ratio));
         Add("MACs (as run)", Format.Count(s.MacsBefore), Format.Count(s.MacsAfter), Ratio(s.MacsBefore, s.MacsAfter));
-        Add("latency ms (batch 1, fastest of alternating runs)", Format.Ms(s.LatencyMsBefore), Format.Ms(s.LatencyMsAfter), Ratio(s.LatencyMsBefore, s.LatencyMsAfter));
+        Add($"latency ms (batch 1, fastest of alternating runs, {clock})", Format.Ms(s.LatencyMsBefore), Format.Ms(s.LatencyMsAfter), Ratio(s.LatencyMsBefore, s.LatencyMsAfter));
         Add("weights (dense bytes)", Format.Bytes(s.WeightBytesBefore), Format.Bytes(s.WeightBytesAfter), Ratio(s.WeightBytesBefore, s.WeightBytesAfter));
         Add("output file (sparse where smaller) / gzip", "", $"{Format.Bytes(s.FileBytes)} / {Format.Bytes(s.GzipBytes)}", Ratio(s.WeightBytesBefore, s.FileBytes));
         if (s.Top1Before is double a0 && s.Top1Compressed is double a1)

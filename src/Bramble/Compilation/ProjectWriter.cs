@@ -42,11 +42,10 @@ internal static class ProjectWriter
                 // Workstation, non-concurrent GC: no background GC thread, smallest heap; the model allocates nothing after startup.
                 "    <ServerGarbageCollection>false</ServerGarbageCollection>",
                 "    <ConcurrentGarbageCollection>false</ConcurrentGarbageCollection>",
-                // Precompiled code runs until a method is hot; without PGO it then goes straight to optimised
-                // code instead of through an instrumented tier first (less JIT work while the first runs happen).
-                // The kernels themselves are AggressiveOptimization, which ReadyToRun does not precompile: they are
-                // JIT-compiled at their first call. Precompiling them was measured and is worse: the R2R code of the
-                // generic SIMD kernels (static abstract ISimd members) is several times slower until tier-up.
+                // No tiering: precompiled code (kernels included, see BRAMBLE_PRECOMPILED below) is as fast as the
+                // JIT's and stays; the few methods without it are JIT-compiled optimised once. Tiering would spend CPU
+                // re-compiling hot methods in the background while the first inferences run, for no gain.
+                "    <TieredCompilation>false</TieredCompilation>",
                 "    <TieredPGO>false</TieredPGO>",
             ]);
             if (options.Backend == CompileBackend.NativeAot)
@@ -62,14 +61,32 @@ internal static class ProjectWriter
                     lines.Add($"    <PublishReadyToRunCrossgen2ExtraArgs>--instruction-set:{set}</PublishReadyToRunCrossgen2ExtraArgs>");
             }
         }
+        if (!options.Library)
+        {
+            // The kernels are [MethodImpl(HotCode.Options)]: AggressiveOptimization for the JIT, which ReadyToRun
+            // never precompiles. Built into the executable with BRAMBLE_PRECOMPILED they lose it, so they are
+            // precompiled for --isa's instruction set like the rest, instead of JIT-compiled during the first run.
+            // Compiling Bramble's sources here (not referencing its project) keeps that variant out of the source
+            // tree's own build output.
+            lines.Add("    <DefineConstants>$(DefineConstants);BRAMBLE_PRECOMPILED</DefineConstants>");
+            lines.Add("    <LangVersion>latest</LangVersion>");
+            // Program.cs's top-level statements are the entry point, not CompiledProgram.Main (which it calls).
+            lines.Add("    <NoWarn>$(NoWarn);CS7022</NoWarn>");
+        }
         lines.Add("  </PropertyGroup>");
         lines.Add("  <ItemGroup>");
-        lines.Add($"    <ProjectReference Include=\"{Xml(brambleProject)}\" />");
         if (options.Library)
+        {
+            lines.Add($"    <ProjectReference Include=\"{Xml(brambleProject)}\" />");
             lines.Add($"    <EmbeddedResource Include=\"{Xml(typeName)}.weights\" LogicalName=\"{Xml(typeName)}.weights\" />");
+        }
         else
+        {
+            string sources = Path.GetDirectoryName(Path.GetFullPath(brambleProject))!;
+            lines.Add($"    <Compile Include=\"{Xml(Path.Combine(sources, "**", "*.cs"))}\" Exclude=\"{Xml(Path.Combine(sources, "obj", "**"))};{Xml(Path.Combine(sources, "bin", "**"))}\" />");
             // For `dotnet run` during development; published executables carry the blob appended instead.
             lines.Add($"    <None Include=\"{Xml(typeName)}.weights\" CopyToOutputDirectory=\"PreserveNewest\" CopyToPublishDirectory=\"Never\" />");
+        }
         lines.Add("  </ItemGroup>");
         lines.Add("</Project>");
         return string.Join("\n", lines) + "\n";

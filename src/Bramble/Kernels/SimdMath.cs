@@ -28,10 +28,12 @@ internal static class SimdMath
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
         Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
 
-    /// <summary>a·b + c, fused (AVX-512F always has FMA).</summary>
+    /// <summary>a·b + c, fused where the CPU has FMA (emulated as two halves without AVX-512, as the runtime does).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
-        Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c) : a * b + c;
+        Avx512F.IsSupported
+            ? Avx512F.FusedMultiplyAdd(a, b, c)
+            : Vector512.Create(MultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()), MultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()));
 
     /// <summary>The CPU's max instruction (x86: the second operand when either is NaN or both are zero).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -26,13 +26,18 @@ public sealed class SessionOptions
     public bool ReferenceKernels { get; init; }
 
     /// <summary>
-    /// Per-layer memory allowance of Winograd convolution: a 3×3 layer whose transformed weights (4× its
-    /// original weights) would exceed this keeps the implicit-GEMM kernel. The default (16 MiB) lets the
-    /// spatially large layers, where Winograd saves the most time per byte, take it, and keeps the deep, wide
-    /// layers (YOLOv3's 512→1024: 75 MiB transformed) at one copy of their weights, so peak memory stays
-    /// small on a 1 GB board. 0 turns Winograd off; long.MaxValue allows it everywhere it is faster.
+    /// Per-layer memory allowance of Winograd convolution. A 3×3 layer whose transformed weights (4× its original
+    /// weights) fit holds them transformed; a larger one — the deep, wide layers (YOLOv3's 512→1024: 75 MiB
+    /// transformed), where a 1 GB board cannot afford 4× — keeps only its 3×3 weights and, with
+    /// <see cref="WinogradStreaming"/>, transforms one block of output channels at a time into the workspace on
+    /// every run (a few % slower than holding them, still ~2× the implicit GEMM), else takes the implicit GEMM.
+    /// The default (16 MiB) holds the spatially large layers transformed, where the per-run transform would cost
+    /// the most relative to the layer. 0 turns Winograd off; long.MaxValue holds every Winograd layer transformed.
     /// </summary>
     public long WinogradMaxWeightBytes { get; init; } = 16L << 20;
+
+    /// <summary>Whether layers over <see cref="WinogradMaxWeightBytes"/> run streamed Winograd (true, default) or the implicit GEMM.</summary>
+    public bool WinogradStreaming { get; init; } = true;
 
     public OptimizationLevel Optimization { get; init; } = OptimizationLevel.All;
 

@@ -35,14 +35,19 @@ public class GeneratedSourceTests
     }
 
     [Fact]
-    public void ExecutablesSkipTheInstrumentedTier()
+    public void ExecutablesPrecompileTheKernelsAndDoNotTier()
     {
         using var dir = new CompileTestModels.TempDir();
         using var model = CompileTestModels.SmallCnn();
         var (result, _) = Generate(model, CompileTestModels.Options(CompileBackend.SourceOnly), dir.Path);
         string csproj = File.ReadAllText(Path.Combine(dir.Path, result.TypeName + ".csproj"));
+        Assert.Contains("<TieredCompilation>false</TieredCompilation>", csproj);
         Assert.Contains("<TieredPGO>false</TieredPGO>", csproj);
-        Assert.Contains("<ProjectReference", csproj);
+        // Bramble's own sources, built without AggressiveOptimization on the kernels so ReadyToRun precompiles them.
+        Assert.Contains("BRAMBLE_PRECOMPILED", csproj);
+        string sources = Path.GetDirectoryName(CompileTestModels.BrambleProject)!;
+        Assert.Contains($"<Compile Include=\"{Path.Combine(sources, "**", "*.cs")}\"", csproj);
+        Assert.DoesNotContain("<ProjectReference", csproj);
     }
 
     [Fact]
@@ -81,7 +86,9 @@ public class GeneratedSourceTests
         string csproj = File.ReadAllText(Path.Combine(dir.Path, "Cnn.csproj"));
         Assert.Contains("<OutputType>Library</OutputType>", csproj);
         Assert.Contains("<EmbeddedResource Include=\"Cnn.weights\"", csproj);
+        // A library runs under its host's JIT: it references Bramble as it is, AggressiveOptimization included.
         Assert.Contains("<ProjectReference", csproj);
+        Assert.DoesNotContain("BRAMBLE_PRECOMPILED", csproj);
         Assert.False(File.Exists(Path.Combine(dir.Path, "Program.cs")));
     }
 

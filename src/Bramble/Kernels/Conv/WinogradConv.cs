@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics;
 using Bramble.Kernels.Gemm;
 using Bramble.Kernels.Threading;
+using Bramble.Tensors;
 
 namespace Bramble.Kernels.Conv;
 
@@ -8,8 +9,10 @@ namespace Bramble.Kernels.Conv;
 /// A prepared 3×3, stride-1, dilation-1, ungrouped float32 convolution computed with Winograd F(4×4, 3×3):
 /// each 4×4 output tile costs 36 multiplies per input channel instead of 144, for a little extra rounding
 /// (|error| grows roughly 10× over direct convolution; still ~1e-5 relative for unit-scale data).
-/// The filters are transformed once (U = G g Gᵀ) and packed as 36 GEMM left operands; runs need
-/// <see cref="WorkspaceBytes"/> of scratch from the caller (the session's arena), and allocate nothing.
+/// Pre-transformed, the filters are transformed once (U = G g Gᵀ) and packed as 36 GEMM left operands, 4× the
+/// 3×3 weights; streamed, only the 3×3 weights are kept and each run transforms one block of output channels
+/// at a time into the workspace (~324 flops per filter per run, a few % of the layer at ≥ 16 tiles).
+/// Runs need <see cref="WorkspaceBytes"/> of scratch from the caller (the session's arena) and allocate nothing.
 /// </summary>
 public sealed unsafe class WinogradConv : IDisposable
 {
@@ -24,27 +27,34 @@ public sealed unsafe class WinogradConv : IDisposable
         { 0, 0, 1 },
     };
 
-    private readonly PackedMatrix[] _filters;
+    private readonly PackedMatrix[]? _filters;      // pre-transformed
+    private readonly NativeBuffer? _tapMajor;        // streamed: the 3×3 weights as [block][C][9][KBlock]
     private readonly WinogradPlan _plan;
+    private readonly WinogradStreamPlan _stream;
     private readonly Isa _isa;
     private readonly int _threads;
 
-    private WinogradConv(in ConvGeometry g, PackedMatrix[] filters, WinogradPlan plan, Isa isa, int threads)
+    private WinogradConv(in ConvGeometry g, PackedMatrix[]? filters, NativeBuffer? tapMajor, WinogradPlan plan, WinogradStreamPlan stream, Isa isa, int threads)
     {
         Geometry = g;
         _filters = filters;
+        _tapMajor = tapMajor;
         _plan = plan;
+        _stream = stream;
         _isa = isa;
         _threads = threads;
     }
 
     public ConvGeometry Geometry { get; }
 
-    /// <summary>For profiles, e.g. "conv3x3 winograd f4 avx2 f32_gemm_6x16__v256".</summary>
-    public string Name => $"conv3x3 winograd f4 {LanesName(_plan.Lanes)} {_filters[0].KernelName}";
+    /// <summary>True when the filters are transformed on every run instead of held transformed.</summary>
+    public bool Streamed => _tapMajor != null;
+
+    /// <summary>For profiles, e.g. "conv3x3 winograd f4 avx2 f32_gemm_6x16__v256" or "conv3x3 winograd f4 streamed avx2 …".</summary>
+    public string Name => $"conv3x3 winograd f4 {(Streamed ? "streamed " : "")}{LanesName(_plan.Lanes)} {GemmKernel.Select(_isa).Name}";
 
     /// <summary>Scratch <see cref="Run"/> needs for the thread count given to Create.</summary>
-    public long WorkspaceBytes => _threads * _plan.PerThreadFloats * sizeof(float);
+    public long WorkspaceBytes => (Streamed ? _stream.WorkspaceFloats(_threads) : _threads * _plan.PerThreadFloats) * sizeof(float);
 
     /// <summary>Whether Winograd can compute <paramref name="g"/> at all: 3×3, unit stride and dilation, one group.</summary>
     public static bool Supports(in ConvGeometry g) =>
@@ -60,29 +70,38 @@ public sealed unsafe class WinogradConv : IDisposable
     /// <summary>Bytes of the transformed filters for <paramref name="g"/>: 36 K×C matrices (4× the 3×3 originals), before packing.</summary>
     public static long TransformedWeightBytes(in ConvGeometry g) => 36L * g.OutChannels * g.InChannels * sizeof(float);
 
-    /// <summary>Bytes of this kernel's transformed, packed filters.</summary>
+    /// <summary>Bytes of this kernel's own weights: the transformed, packed filters, or (streamed) the reordered 3×3 weights.</summary>
     public long WeightBytes
     {
         get
         {
+            if (_tapMajor != null) return _tapMajor.ByteLength;
             long bytes = 0;
-            foreach (var f in _filters) bytes += f.ByteLength;
+            foreach (var f in _filters!) bytes += f.ByteLength;
             return bytes;
         }
     }
 
-    /// <summary>Transforms and packs <paramref name="weights"/> ([K, C, 3, 3]) for <paramref name="threads"/> workers under <paramref name="maxIsa"/>.</summary>
-    public static WinogradConv Create(in ConvGeometry g, float* weights, Isa maxIsa, int threads) => Create(g, weights, maxIsa, threads, 0);
+    /// <summary>
+    /// Prepares <paramref name="weights"/> ([K, C, 3, 3]) for <paramref name="threads"/> workers under <paramref name="maxIsa"/>:
+    /// transformed and packed once, or with <paramref name="streamed"/> kept at their own size and transformed per run.
+    /// </summary>
+    public static WinogradConv Create(in ConvGeometry g, float* weights, Isa maxIsa, int threads, bool streamed = false) =>
+        Create(g, weights, maxIsa, threads, streamed, 0, 0);
 
-    /// <summary>As <see cref="Create(in ConvGeometry, float*, Isa, int)"/> with a forced block size in tiles (0 = automatic).</summary>
-    internal static WinogradConv Create(in ConvGeometry g, float* weights, Isa maxIsa, int threads, int blockTiles)
+    /// <summary>As the public Create with forced block sizes: tiles per block (chunk, when streamed) and output channels per streamed block (0 = automatic).</summary>
+    internal static WinogradConv Create(in ConvGeometry g, float* weights, Isa maxIsa, int threads, bool streamed, int blockTiles, int kBlock)
     {
         g.Validate();
         if (!Supports(g)) throw new ShapeException($"winograd conv: needs a 3x3 stride-1 dilation-1 ungrouped convolution, got {g}");
         threads = Math.Max(1, threads);
         int lanes = LanesFor(maxIsa);
-        var filters = TransformFilters(g, weights, maxIsa);
-        return new WinogradConv(g, filters, new WinogradPlan(g, lanes, threads, blockTiles), maxIsa, threads);
+        if (!streamed)
+            return new WinogradConv(g, TransformFilters(g, weights, maxIsa), null, new WinogradPlan(g, lanes, threads, blockTiles), default, maxIsa, threads);
+        var stream = new WinogradStreamPlan(g, lanes, GemmKernel.Select(maxIsa), threads, kBlock, blockTiles);
+        var tapMajor = new NativeBuffer((long)stream.PaddedK * g.InChannels * 9 * sizeof(float));
+        WinogradFilterTransform.ToTapMajor(weights, (float*)tapMajor.Pointer, g.OutChannels, g.InChannels, stream.KBlock);
+        return new WinogradConv(g, null, tapMajor, stream.Tiles, stream, maxIsa, threads);
     }
 
     private static PackedMatrix[] TransformFilters(in ConvGeometry g, float* weights, Isa maxIsa)
@@ -141,28 +160,34 @@ public sealed unsafe class WinogradConv : IDisposable
     public void Run(float* input, float* output, int batch, in Epilogue epilogue, WorkerPool? pool, byte* workspace, long workspaceBytes)
     {
         if (epilogue.BiasKind == BiasKind.PerColumn) throw new ArgumentException("conv bias must be per output channel (PerRow)", nameof(epilogue));
-        long perThread = _plan.PerThreadFloats * sizeof(float);
-        if (workspace == null || workspaceBytes < perThread)
-            throw new BrambleException($"winograd conv {Geometry}: needs {perThread} bytes of workspace, got {workspaceBytes}");
-        int blocks = batch * _plan.BlocksPerImage;
-        int threads = pool?.ThreadCount ?? 1;
-        int parts = (int)Math.Min(Math.Min(threads, blocks), workspaceBytes / perThread);
+        long shared = Streamed ? _stream.VFloats * sizeof(float) : 0;
+        long perThread = (Streamed ? _stream.PartFloats : _plan.PerThreadFloats) * sizeof(float);
+        if (workspace == null || workspaceBytes < shared + perThread)
+            throw new BrambleException($"winograd conv {Geometry}: needs {shared + perThread} bytes of workspace, got {workspaceBytes}");
+        int threads = (int)Math.Min(pool?.ThreadCount ?? 1, (workspaceBytes - shared) / perThread);
         switch (_plan.Lanes)
         {
-            case 8: Start<Vector256<float>, WinogradLanes256>(input, output, epilogue, pool, (float*)workspace, blocks, parts); break;
-            case 4: Start<Vector128<float>, WinogradLanes128>(input, output, epilogue, pool, (float*)workspace, blocks, parts); break;
-            default: Start<float, WinogradLanes1>(input, output, epilogue, pool, (float*)workspace, blocks, parts); break;
+            case 8: Start<Vector256<float>, WinogradLanes256>(input, output, batch, epilogue, pool, (float*)workspace, threads); break;
+            case 4: Start<Vector128<float>, WinogradLanes128>(input, output, batch, epilogue, pool, (float*)workspace, threads); break;
+            default: Start<float, WinogradLanes1>(input, output, batch, epilogue, pool, (float*)workspace, threads); break;
         }
     }
 
-    private void Start<TV, TL>(float* input, float* output, in Epilogue epilogue, WorkerPool? pool, float* workspace, int blocks, int parts)
+    private void Start<TV, TL>(float* input, float* output, int batch, in Epilogue epilogue, WorkerPool? pool, float* workspace, int threads)
         where TV : struct
         where TL : struct, IWinogradLanes<TV>
     {
+        var transforms = new WinogradTransforms<TV, TL> { Plan = _plan, Geometry = Geometry, Epilogue = epilogue, EpilogueIsa = CpuFeatures.Effective(_isa) };
+        if (Streamed)
+        {
+            RunStreamed(transforms, input, output, batch, pool, workspace, threads);
+            return;
+        }
+        int blocks = batch * _plan.BlocksPerImage;
+        int parts = Math.Min(threads, blocks);
         var job = new WinogradJob<TV, TL>
         {
-            Plan = _plan, Geometry = Geometry, Filters = _filters, Input = input, Output = output,
-            Epilogue = epilogue, EpilogueIsa = CpuFeatures.Effective(_isa), Workspace = workspace, Blocks = blocks,
+            Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace, Blocks = blocks,
         };
         if (parts > 1 && pool != null)
         {
@@ -179,8 +204,46 @@ public sealed unsafe class WinogradConv : IDisposable
         }
     }
 
+    private void RunStreamed<TV, TL>(in WinogradTransforms<TV, TL> transforms, float* input, float* output, int batch, WorkerPool? pool, float* workspace, int threads)
+        where TV : struct
+        where TL : struct, IWinogradLanes<TV>
+    {
+        var g = Geometry;
+        int tiles = _plan.TilesX * _plan.TilesY;
+        var job = new WinogradStreamJob<TV, TL>
+        {
+            Transforms = transforms, Plan = _stream, Kernel = GemmKernel.Select(_isa), TapMajor = (float*)_tapMajor!.Pointer, Workspace = workspace,
+        };
+        int inputParts = Math.Min(threads, g.InChannels), outputParts = Math.Min(threads, _stream.KBlocks);
+        for (int image = 0; image < batch; image++)
+        {
+            job.Input = input + (long)image * g.InChannels * g.InHeight * g.InWidth;
+            job.Output = output + (long)image * g.OutChannels * g.OutHeight * g.OutWidth;
+            for (int t0 = 0; t0 < tiles; t0 += _plan.BlockTiles)
+            {
+                job.T0 = t0;
+                job.T1 = Math.Min(tiles, t0 + _plan.BlockTiles);
+                job.InputPhase = true;
+                job.Parts = inputParts;
+                Dispatch(pool, ref job);
+                job.InputPhase = false;
+                job.Parts = outputParts;
+                Dispatch(pool, ref job);
+            }
+        }
+    }
+
+    private static void Dispatch<TV, TL>(WorkerPool? pool, ref WinogradStreamJob<TV, TL> job)
+        where TV : struct
+        where TL : struct, IWinogradLanes<TV>
+    {
+        if (job.Parts > 1 && pool != null) pool.For(job.Parts, ref job);
+        else job.Invoke(0);
+    }
+
     public void Dispose()
     {
-        foreach (var f in _filters) f.Dispose();
+        if (_filters != null) foreach (var f in _filters) f.Dispose();
+        _tapMajor?.Dispose();
     }
 }

@@ -61,11 +61,11 @@ internal readonly struct WinogradPlan
         long rows = Round16(6 * RowLength);
         long phases = Round16(24 * PhaseLength);
         long output = Round16(24 * lanes + 4 * lanes);
-        RowsOffset = VFloats + MFloats;
-        EOffset = RowsOffset + rows;
+        EOffset = rows;
         PhaseOffset = EOffset + rows;
         OutputOffset = PhaseOffset + phases;
-        PerThreadFloats = OutputOffset + output;
+        ScratchFloats = OutputOffset + output;
+        PerThreadFloats = VFloats + MFloats + ScratchFloats;
     }
 
     public int Lanes { get; }
@@ -88,12 +88,18 @@ internal readonly struct WinogradPlan
 
     public long VFloats { get; }
     public long MFloats { get; }
-    public long RowsOffset { get; }
+
+    /// <summary>A worker's transform scratch (gathered rows at 0, then E, phases, output columns): after V and M.</summary>
+    public long ScratchFloats { get; }
+
+    /// <summary>Offsets inside the transform scratch.</summary>
     public long EOffset { get; }
     public long PhaseOffset { get; }
     public long OutputOffset { get; }
+
+    /// <summary>V, M and scratch of one worker of the pre-transformed kernel.</summary>
     public long PerThreadFloats { get; }
 
-    private static int Round16(int n) => (n + 15) & ~15;
-    private static long Round16(long n) => (n + 15) & ~15L;
+    internal static int Round16(int n) => (n + 15) & ~15;
+    internal static long Round16(long n) => (n + 15) & ~15L;
 }

@@ -16,7 +16,15 @@ namespace Bramble.Kernels.Conv;
 /// weights dominate. Both-threads runs gave the same picture (noisier). Capped at Vector128 (the NEON-width
 /// path) Winograd won everywhere measured, by more (64→64 @56² 2.26, 256→256 @56² 3.03, 512→512 @7² 1.32,
 /// 3→32 @416² 1.12), so this AVX2-derived rule is the conservative one for both widths.
-/// Memory: the transformed weights are 36/9 = 4× the originals (YOLOv3 at 416: peak RSS 0.83 → 1.6 GB).
+/// Memory: the transformed weights are 36/9 = 4× the originals (YOLOv3 at 416: peak RSS 0.83 → 1.6 GB), so
+/// layers over <c>SessionOptions.WinogradMaxWeightBytes</c> run streamed (filters transformed per run). Streamed
+/// vs implicit GEMM, 1 thread, per-thread CPU time, machine at load 15–40 (±20 %):
+/// <code>
+///   128→256 @52² 2.4–2.6   256→512 @26² 2.0–3.0   512→1024 @13² 1.2–1.5   256→256 @56² 3.2   512→512 @28² 2.6
+///   (held: 2.1–2.3, 2.3–2.5, 2.0–2.3, 2.7, 2.6); small-channel layers lose more to the per-run packing
+///   (3→32 @416² 0.8, 64→64 @224² 1.8 vs held 2.5), but their weights are small enough to be held.
+/// </code>
+/// At 13² (16 tiles) the per-run filter transform is ~¼ of the GEMM work, hence the smaller gain there.
 /// </summary>
 internal static class WinogradSelection
 {

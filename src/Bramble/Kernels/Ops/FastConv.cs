@@ -41,10 +41,15 @@ internal sealed unsafe class FastConv : IDisposable
             PadTop = w.PadBegin[1], PadLeft = w.PadBegin[2], PadBottom = w.PadEnd[1], PadRight = w.PadEnd[2],
             Groups = p.Group,
         };
-        // 3×3 stride-1 layers where Winograd measured faster (WinogradSelection) take it, unless their transformed
-        // weights (4× the originals) exceed the session's per-layer memory allowance; all else the GEMM paths.
-        if (WinogradConv.Wins(g) && WinogradConv.TransformedWeightBytes(g) <= options.WinogradMaxWeightBytes)
-            return new FastConv(null, WinogradConv.Create(g, (float*)weights.Data, options.MaxIsa, options.Threads), p.Batch);
+        // 3×3 stride-1 layers where Winograd measured faster (WinogradSelection) take it; those whose transformed
+        // weights (4× the originals) exceed the session's per-layer memory allowance transform them per run
+        // (streamed) or, without streaming, keep the implicit GEMM; all else the GEMM paths.
+        if (WinogradConv.Wins(g) && options.WinogradMaxWeightBytes > 0)
+        {
+            bool streamed = WinogradConv.TransformedWeightBytes(g) > options.WinogradMaxWeightBytes;
+            if (!streamed || options.WinogradStreaming)
+                return new FastConv(null, WinogradConv.Create(g, (float*)weights.Data, options.MaxIsa, options.Threads, streamed), p.Batch);
+        }
         return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), null, p.Batch);
     }
 
