@@ -3,81 +3,121 @@ using Bramble.Kernels;
 using Bramble.Kernels.Binary;
 using Bramble.Kernels.Conv;
 using Bramble.Kernels.Gemm;
+using Bramble.Runtime;
 using Bramble.Tensors;
 
 namespace Bramble.Benchmarks;
 
 /// <summary>
-/// Binary 3×3 convolution 256→256 @56×56 against Bramble's float32 convolution of the same shape, per ISA:
-/// `dotnet run -c Release -- binary [runs]`. One thread, thread CPU time, median of the runs (the machine is shared).
+/// Binary 3×3 convolutions against Bramble's float32 convolution of the same shape, per ISA:
+/// `dotnet run -c Release -- binary [runs] [shape filter]`. The float side is the kernel a session really picks
+/// (Winograd F(4×4,3×3) where <see cref="WinogradConv.Wins"/> and its weights fit the default allowance, else the
+/// implicit GEMM); the implicit GEMM is timed too. One thread, thread CPU time, the kernels alternate within
+/// each round so machine load hits them alike, medians of the rounds.
 /// </summary>
 public static unsafe class BinaryReport
 {
-    public static readonly ConvGeometry Shape = new(256, 56, 56, 256, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+    private static ConvGeometry Same(int c, int hw) => new(c, hw, hw, c, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+
+    /// <summary>The shape: 256→256 channels, 56×56, 3×3, pad 1.</summary>
+    public static readonly ConvGeometry Shape = Same(256, 56);
+
+    public static readonly (string Name, ConvGeometry Geometry)[] Shapes =
+    [
+        ("256->256 @56x56", Shape),
+        ("128->128 @28x28", Same(128, 28)),
+        ("256->256 @14x14", Same(256, 14)),
+        ("512->512 @7x7", Same(512, 7)),
+    ];
 
     public static void Run(string[] args)
     {
         int runs = args.Length > 1 ? int.Parse(args[1]) : 7;
-        var g = Shape;
-        Console.WriteLine($"binary vs float conv 3x3 256->256 @56x56, 1 thread, median of {runs} runs (thread CPU time); best ISA {CpuFeatures.Best}");
-        Console.WriteLine($"weights: float {4L * g.OutChannels * g.KernelSize} B, packed {8L * g.OutChannels * 9 * BitPacked.WordsFor(256)} B");
-        foreach (var isa in new[] { Isa.Vector512, Isa.Vector256, Isa.Vector128, Isa.Scalar })
+        string filter = args.Length > 2 ? args[2] : "";
+        Console.WriteLine($"binary vs float conv 3x3, 1 thread, median of {runs} alternating rounds (thread CPU time); best ISA {CpuFeatures.Best}");
+        foreach (var (label, g) in Shapes)
         {
-            if (isa > CpuFeatures.Best) continue;
-            double fl = FloatSeconds(g, isa, isa == Isa.Scalar ? 1 : runs);
-            double bin = BinarySeconds(g, isa, runs, out string name);
-            Console.WriteLine($"{isa,-10} float {fl * 1e3,8:F2} ms   {name,-34} {bin * 1e3,7:F3} ms   speedup {fl / bin,5:F1}x");
-        }
-    }
-
-    public static double FloatSeconds(in ConvGeometry g, Isa isa, int runs)
-    {
-        using var x = QuickReport.Random((long)g.InChannels * g.InHeight * g.InWidth);
-        using var w = QuickReport.Random((long)g.OutChannels * g.KernelSize);
-        using var y = new NativeBuffer((long)g.OutChannels * g.OutHeight * g.OutWidth * 4);
-        using var kernel = Conv2dKernel.Create(g, (float*)w.Pointer, isa);
-        var e = Epilogue.None;
-        return Median(runs, () => kernel.Run((float*)x.Pointer, (float*)y.Pointer, 1, e, null));
-    }
-
-    public static double BinarySeconds(in ConvGeometry g, Isa isa, int runs, out string name)
-    {
-        var rng = new Random(3);
-        int words = BitPacked.WordsFor(g.InChannels);
-        var x = new ulong[g.InHeight * g.InWidth * words];
-        var w = new ulong[g.OutChannels * g.KernelH * g.KernelW * words];
-        for (int i = 0; i < x.Length; i++) x[i] = (ulong)rng.NextInt64();
-        for (int i = 0; i < w.Length; i++) w[i] = (ulong)rng.NextInt64();
-        var alpha = new float[g.OutChannels];
-        Array.Fill(alpha, 0.5f);
-        var y = new float[g.OutChannels * g.OutHeight * g.OutWidth];
-        fixed (ulong* wp = w)
-        {
-            var kernel = BinaryConvKernel.Create(g, wp, alpha, [], BinaryActivation.None, 0, isa);
-            name = kernel.Name;
-            var ws = new ulong[kernel.WorkspaceBytes / 8 + 1];
-            fixed (ulong* xp = x) fixed (float* yp = y) fixed (ulong* wsp = ws)
+            if (!label.Contains(filter)) continue;
+            Console.WriteLine($"{label}: weights float {4L * g.OutChannels * g.KernelSize} B, packed {8L * g.OutChannels * 9 * BitPacked.WordsFor(g.InChannels)} B");
+            foreach (var isa in new[] { Isa.Vector512, Isa.Vector256, Isa.Vector128, Isa.Scalar })
             {
-                ulong* xs = xp, wss = wsp;
-                float* ys = yp;
-                return Median(runs, () => kernel.Run(xs, ys, 1, wss, null));
+                if (isa > CpuFeatures.Best) continue;
+                var m = Measure(g, isa, isa == Isa.Scalar ? Math.Min(runs, 3) : runs);
+                Console.WriteLine($"  {isa,-10} gemm {m.Gemm * 1e3,8:F2} ms  {m.FloatName,-4} {m.Float * 1e3,8:F2} ms  {m.BinaryName,-40} {m.Binary * 1e3,7:F3} ms"
+                    + $"  binary vs {m.FloatName} {m.Float / m.Binary,5:F1}x  vs gemm {m.Gemm / m.Binary,5:F1}x"
+                    + $"  | words path {m.Words * 1e3,7:F3} ms: vs {m.FloatName} {m.Float / m.Words,5:F1}x");
             }
         }
     }
 
-    private static double Median(int runs, Action body)
+    public readonly record struct Timing(double Gemm, double Float, string FloatName, double Binary, string BinaryName, double Words);
+
+    /// <summary>
+    /// Seconds per run (medians) of the implicit GEMM, the float kernel a session picks, the binary kernel a session
+    /// picks, and the binary word-popcount path (the algorithm before the planar one) for comparison.
+    /// </summary>
+    public static Timing Measure(in ConvGeometry g, Isa isa, int runs)
     {
-        body();
-        var times = new double[runs];
-        for (int r = 0; r < runs; r++)
+        using var x = QuickReport.Random((long)g.InChannels * g.InHeight * g.InWidth);
+        using var w = QuickReport.Random((long)g.OutChannels * g.KernelSize);
+        using var y = new NativeBuffer((long)g.OutChannels * g.OutHeight * g.OutWidth * 4);
+        using var gemm = Conv2dKernel.Create(g, (float*)w.Pointer, isa);
+        bool winograd = WinogradConv.Wins(g) && WinogradConv.TransformedWeightBytes(g) <= new SessionOptions().WinogradMaxWeightBytes;
+        using var wino = winograd ? WinogradConv.Create(g, (float*)w.Pointer, isa, 1) : null;
+        using var wws = new NativeBuffer(Math.Max(64, wino?.WorkspaceBytes ?? 0));
+
+        var rng = new Random(3);
+        int words = BitPacked.WordsFor(g.InChannels);
+        var bx = BinaryKernelInputs(rng, g.InHeight * g.InWidth * words);
+        var bw = BinaryKernelInputs(rng, g.OutChannels * g.KernelH * g.KernelW * words);
+        var alpha = new float[g.OutChannels];
+        Array.Fill(alpha, 0.5f);
+        fixed (ulong* bwp = bw)
+        fixed (ulong* bxp = bx)
         {
-            double t0 = ThreadClock.Now();
-            body();
-            times[r] = ThreadClock.Now() - t0;
+            var binary = BinaryConvKernel.Create(g, bwp, alpha, [], BinaryActivation.None, 0, isa);
+            var wordsKernel = BinaryConvKernel.Create(g, bwp, alpha, [], BinaryActivation.None, 0, isa, BinaryConvPath.Words);
+            using var bws = new NativeBuffer(Math.Max(64, Math.Max(binary.WorkspaceBytes, wordsKernel.WorkspaceBytes)));
+            float* px = (float*)x.Pointer, py = (float*)y.Pointer;
+            var e = Epilogue.None;
+            var tg = new double[runs];
+            var tf = new double[runs];
+            var tb = new double[runs];
+            var tw = new double[runs];
+            // Warm-up rounds (at least one second) so every kernel runs optimised code before timing.
+            double warmStart = ThreadClock.Now();
+            for (int r = -1; r < runs; r++)
+            {
+                do
+                {
+                    double t0 = ThreadClock.Now();
+                    gemm.Run(px, py, 1, e, null);
+                    double t1 = ThreadClock.Now();
+                    if (wino != null) wino.Run(px, py, 1, e, null, (byte*)wws.Pointer, wws.ByteLength);
+                    double t2 = ThreadClock.Now();
+                    binary.Run(bxp, py, 1, (ulong*)bws.Pointer, null);
+                    double t3 = ThreadClock.Now();
+                    wordsKernel.Run(bxp, py, 1, (ulong*)bws.Pointer, null);
+                    double t4 = ThreadClock.Now();
+                    if (r >= 0) { tg[r] = t1 - t0; tf[r] = t2 - t1; tb[r] = t3 - t2; tw[r] = t4 - t3; }
+                }
+                while (r < 0 && ThreadClock.Now() - warmStart < 1.0);
+            }
+            double med(double[] a) { Array.Sort(a); return a[a.Length / 2]; }
+            double gm = med(tg);
+            return new Timing(gm, wino != null ? med(tf) : gm, wino != null ? "wino" : "gemm", med(tb), binary.Name, med(tw));
         }
-        Array.Sort(times);
-        return times[runs / 2];
     }
+
+    private static ulong[] BinaryKernelInputs(Random rng, int count)
+    {
+        var a = new ulong[count];
+        for (int i = 0; i < a.Length; i++) a[i] = (ulong)rng.NextInt64();
+        return a;
+    }
+
+    /// <summary>Seconds of one binary convolution (median of <paramref name="runs"/>), for BenchmarkDotNet.</summary>
+    public static double BinarySeconds(in ConvGeometry g, Isa isa, int runs) => Measure(g, isa, runs).Binary;
 }
 
 /// <summary>BenchmarkDotNet view of the same comparison (`--filter *BinaryConv*`).</summary>
@@ -85,5 +125,5 @@ public unsafe class BinaryConvBenchmarks
 {
     [Params(Isa.Vector128, Isa.Vector256)] public Isa Isa;
 
-    [Benchmark] public double Binary3x3() => BinaryReport.BinarySeconds(BinaryReport.Shape, Isa, 1, out _);
+    [Benchmark] public double Binary3x3() => BinaryReport.BinarySeconds(BinaryReport.Shape, Isa, 1);
 }

@@ -41,10 +41,24 @@ public unsafe class BinaryKernelTests
         return a;
     }
 
-    [Theory]
-    [MemberData(nameof(Paths))]
-    public void ConvMatchesReferenceOnRandomShapes(Isa isa)
+    /// <summary>Every ISA path × both algorithms (the planar one exists on the 128/256-bit paths only).</summary>
+    public static TheoryData<Isa, bool> ConvPaths()
     {
+        var data = new TheoryData<Isa, bool>();
+        data.Add(Isa.Scalar, false);
+        if (Lanes128.IsSupported) { data.Add(Isa.Vector128, false); data.Add(Isa.Vector128, true); }
+        if (Lanes256.IsSupported) { data.Add(Isa.Vector256, false); data.Add(Isa.Vector256, true); }
+        if (Lanes512.IsSupported) data.Add(Isa.Vector512, false);
+        return data;
+    }
+
+    private static BinaryConvPath PathFor(bool planar) => planar ? BinaryConvPath.Planar : BinaryConvPath.Words;
+
+    [Theory]
+    [MemberData(nameof(ConvPaths))]
+    public void ConvMatchesReferenceOnRandomShapes(Isa isa, bool planar)
+    {
+        var path = PathFor(planar);
         var rng = new Random(1234 + (int)isa);
         int[] channelChoices = [1, 3, 63, 64, 65, 100, 128, 130, 200, 256];
         using var pool = new WorkerPool(2);
@@ -52,9 +66,10 @@ public unsafe class BinaryKernelTests
         {
             int c = channelChoices[rng.Next(channelChoices.Length)];
             int kh = rng.Next(1, 4) * 2 - 1, kw = rng.Next(4) == 0 ? 1 : kh;
-            var g = new ConvGeometry(c, rng.Next(kh, 12), rng.Next(kw, 12), rng.Next(1, 11), kh, kw)
+            // Up to 20 output channels (blocks of 8 plus leftovers) and strides up to 3 (phase planes of the planar path).
+            var g = new ConvGeometry(c, rng.Next(kh, 12), rng.Next(kw, 12), rng.Next(1, 21), kh, kw)
             {
-                StrideH = rng.Next(1, 3), StrideW = rng.Next(1, 3),
+                StrideH = rng.Next(1, 4), StrideW = rng.Next(1, 4),
                 DilationH = rng.Next(4) == 0 ? 2 : 1, DilationW = rng.Next(4) == 0 ? 2 : 1,
                 PadTop = rng.Next(0, 3), PadLeft = rng.Next(0, 3), PadBottom = rng.Next(0, 3), PadRight = rng.Next(0, 3),
             };
@@ -72,19 +87,21 @@ public unsafe class BinaryKernelTests
             var actual = new float[outCount];
             fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
             {
-                var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, activation, padValue, isa);
+                var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, activation, padValue, isa, path);
                 Assert.Equal(isa, kernel.Isa);
+                Assert.Equal(path == BinaryConvPath.Planar, kernel.IsPlanar);
                 var workspace = new ulong[kernel.WorkspaceBytes / 8 + 1];
                 fixed (ulong* ws = workspace) kernel.Run(xp, yp, batch, ws, trial % 2 == 0 ? pool : null);
             }
-            Assert.True(expected.AsSpan().SequenceEqual(actual), $"trial {trial}: {g} pad {padValue} {activation} differs at {FirstDifference(expected, actual)}");
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"trial {trial} {path}: {g} pad {padValue} {activation} differs at {FirstDifference(expected, actual)}");
         }
     }
 
     [Theory]
-    [MemberData(nameof(Paths))]
-    public void TheBenchmarkShapeMatchesReference(Isa isa)
+    [MemberData(nameof(ConvPaths))]
+    public void TheBenchmarkShapeMatchesReference(Isa isa, bool planar)
     {
+        var path = PathFor(planar);
         // 256→256 channels 3×3 pad 1 on a 12×12 crop of the 56×56 benchmark: the 2×4 block path with all-vector runs.
         var rng = new Random(7);
         var g = new ConvGeometry(256, 12, 12, 256, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
@@ -96,12 +113,63 @@ public unsafe class BinaryKernelTests
         BinaryConvReference.Run(g, x, w, alpha, [], BinaryActivation.None, 0, 1, expected);
         fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
         {
-            var kernel = BinaryConvKernel.Create(g, wp, alpha, [], BinaryActivation.None, 0, isa);
+            var kernel = BinaryConvKernel.Create(g, wp, alpha, [], BinaryActivation.None, 0, isa, path);
             var ws = new ulong[kernel.WorkspaceBytes / 8];
             fixed (ulong* wsp = ws) kernel.Run(xp, yp, 1, wsp, null);
             Assert.Equal(256 * 9 * 4 * 8, kernel.PackedWeightBytes); // 32× smaller than 256·256·9 floats
         }
         Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvPaths))]
+    public void SeveralBandsAndWideRowsMatchReference(Isa isa, bool planar)
+    {
+        var path = PathFor(planar);
+        // Work items split the output into bands of rows (about 2048 strip positions each): a tall image gets two bands,
+        // a 1500-column one a band per row; the stride-2 case also reads phase planes across band borders.
+        var rng = new Random(21);
+        ConvGeometry[] shapes =
+        [
+            new(70, 100, 40, 9, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+            new(16, 5, 1500, 8, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 2, PadBottom = 0, PadRight = 1 },
+        ];
+        foreach (var g in shapes)
+        {
+            var x = RandomBits(rng, g.InHeight * g.InWidth, g.InChannels);
+            var w = RandomBits(rng, g.OutChannels * g.KernelH * g.KernelW, g.InChannels);
+            var alpha = RandomFloats(rng, g.OutChannels, 0.1f, 1f);
+            var bias = RandomFloats(rng, g.OutChannels, -2f, 2f);
+            int count = g.OutChannels * g.OutHeight * g.OutWidth;
+            var expected = new float[count];
+            var actual = new float[count];
+            BinaryConvReference.Run(g, x, w, alpha, bias, BinaryActivation.Relu, 0, 1, expected);
+            using var pool = new WorkerPool(2);
+            fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
+            {
+                var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, BinaryActivation.Relu, 0, isa, path);
+                Assert.Equal(path == BinaryConvPath.Planar, kernel.IsPlanar);
+                var ws = new ulong[kernel.WorkspaceBytes / 8 + 1];
+                fixed (ulong* wsp = ws) kernel.Run(xp, yp, 1, wsp, pool);
+            }
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{path} {g} differs at {FirstDifference(expected, actual)}");
+        }
+    }
+
+    [Fact]
+    public void AutoPicksPlanarForLargeImagesOnly()
+    {
+        if (!Lanes128.IsSupported) return; // the planar path needs a 128-bit popcount path
+        var w = new ulong[512 * 9 * 8];
+        var alpha = new float[512];
+        fixed (ulong* wp = w)
+        {
+            var large = new ConvGeometry(256, 14, 14, 256, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+            var small = new ConvGeometry(512, 7, 7, 512, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+            Assert.True(BinaryConvKernel.Create(large, wp, alpha.AsSpan(0, 256), [], BinaryActivation.None, 0, Isa.Vector128).IsPlanar);
+            Assert.False(BinaryConvKernel.Create(small, wp, alpha, [], BinaryActivation.None, 0, Isa.Vector128).IsPlanar);
+            Assert.False(BinaryConvKernel.Create(large, wp, alpha.AsSpan(0, 256), [], BinaryActivation.None, 0, Isa.Scalar).IsPlanar);
+        }
     }
 
     [Theory]

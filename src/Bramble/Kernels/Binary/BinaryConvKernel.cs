@@ -11,6 +11,8 @@ namespace Bramble.Kernels.Binary;
 /// A prepared binary (XNOR) 2-D convolution: bit-packed input [N, H, W, ⌈C/64⌉] and weights [M, KH, KW, ⌈C/64⌉],
 /// float output [N, M, OH, OW] = act(α[m]·dot + bias[m]) with dot = C·KH·KW − 2·popcount(x XOR w) (+ the padding
 /// correction). The same kernel serves binary Gemm as a 1×1 convolution over a 1×N image with transposed output strides.
+/// Convolutions on the 128/256-bit paths run the byte-planar nibble-table algorithm (BinaryConvKernel.Planar.cs) when
+/// the image is large enough; everything else the word-popcount one below (src/Bramble/Passes/Binary/README.md).
 /// </summary>
 /// <remarks>
 /// Padding: the image is copied into a workspace whose border words are 0, i.e. −1 values, so every output
@@ -18,7 +20,7 @@ namespace Bramble.Kernels.Binary;
 /// that fell in the border; the per-tap weight sums are precomputed, so the correction costs only at border pixels.
 /// p = 0 is ONNX Conv's zero padding (the float-equivalent graph); p = −1 needs no correction.
 /// </remarks>
-public sealed unsafe class BinaryConvKernel
+public sealed unsafe partial class BinaryConvKernel
 {
     private const int ChannelChunk = 64; // output channels per parallel work item (a multiple of the 4-wide block)
 
@@ -35,9 +37,10 @@ public sealed unsafe class BinaryConvKernel
     private readonly int _paddedH, _paddedW;
     private readonly bool _padded;
     private readonly long _outChannelStride, _outPixelStride, _outImage;
+    private readonly PlanarLayout? _planar; // the byte-planar path, where it applies (convolutions on 128/256-bit paths)
 
     private BinaryConvKernel(in ConvGeometry g, ulong* weights, ReadOnlySpan<float> alpha, ReadOnlySpan<float> bias,
-        BinaryActivation activation, int padValue, Isa maxIsa, bool gemmLayout)
+        BinaryActivation activation, int padValue, Isa maxIsa, bool gemmLayout, BinaryConvPath path = BinaryConvPath.Auto)
     {
         g.Validate();
         // Validate() alone lets a kernel extent exceed the padded input when truncating division rounds to one output.
@@ -86,12 +89,22 @@ public sealed unsafe class BinaryConvKernel
         _outChannelStride = gemmLayout ? 1 : pixels;
         _outPixelStride = gemmLayout ? g.OutChannels : 1;
         _outImage = (long)g.OutChannels * pixels;
+        if (!gemmLayout && Isa is Isa.Vector256 or Isa.Vector128 && path != BinaryConvPath.Words)
+            _planar = PlanarLayout.TryCreate(g, weights, requireLargeStrip: path == BinaryConvPath.Auto);
     }
 
     /// <summary>Prepares a convolution; <paramref name="weights"/> are packed [M, KH, KW, ⌈C/64⌉].</summary>
     public static BinaryConvKernel Create(in ConvGeometry g, ulong* weights, ReadOnlySpan<float> alpha, ReadOnlySpan<float> bias,
         BinaryActivation activation, int padValue, Isa maxIsa) =>
         new(g, weights, alpha, bias, activation, padValue, maxIsa, gemmLayout: false);
+
+    /// <summary>As the public Create, with the algorithm forced (tests and benchmarks compare the two paths).</summary>
+    internal static BinaryConvKernel Create(in ConvGeometry g, ulong* weights, ReadOnlySpan<float> alpha, ReadOnlySpan<float> bias,
+        BinaryActivation activation, int padValue, Isa maxIsa, BinaryConvPath path) =>
+        new(g, weights, alpha, bias, activation, padValue, maxIsa, gemmLayout: false, path);
+
+    /// <summary>Whether this kernel runs the byte-planar path.</summary>
+    internal bool IsPlanar => _planar != null;
 
     /// <summary>
     /// Prepares a binary Gemm Y[N, M] = act(α·(X·Wᵀ) + bias) on packed X [N, ⌈K/64⌉] and W [M, ⌈K/64⌉]: a 1×1
@@ -106,7 +119,7 @@ public sealed unsafe class BinaryConvKernel
     /// <summary>The popcount path this kernel runs.</summary>
     public Isa Isa { get; }
 
-    public string Name => $"binary conv {_g.KernelH}x{_g.KernelW} popcount {Isa switch
+    public string Name => $"binary conv {_g.KernelH}x{_g.KernelW} {(_planar != null ? "planar nibble-lut" : "popcount")} {Isa switch
     {
         Isa.Vector512 => "avx512bw",
         Isa.Vector256 => "avx2",
@@ -116,8 +129,8 @@ public sealed unsafe class BinaryConvKernel
 
     private static string Lanes128Name => System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "neon-cnt" : "ssse3";
 
-    /// <summary>Bytes of workspace <see cref="Run"/> needs: the padded copy of one image.</summary>
-    public long WorkspaceBytes => _padded ? (long)_paddedH * _paddedW * _words * sizeof(ulong) : 0;
+    /// <summary>Bytes of workspace <see cref="Run"/> needs: the byte planes or the padded copy of one image.</summary>
+    public long WorkspaceBytes => _planar?.WorkspaceBytes ?? (_padded ? (long)_paddedH * _paddedW * _words * sizeof(ulong) : 0);
 
     /// <summary>Bytes of the packed weights (1 bit per weight, channels padded to 64).</summary>
     public long PackedWeightBytes => (long)_weights.Length * sizeof(ulong);
@@ -150,6 +163,11 @@ public sealed unsafe class BinaryConvKernel
     /// </summary>
     public void Run(ulong* input, float* output, int batch, ulong* workspace, WorkerPool? pool)
     {
+        if (_planar != null)
+        {
+            RunPlanar(input, output, batch, (byte*)workspace, pool);
+            return;
+        }
         var g = _g;
         long inImage = (long)g.InHeight * g.InWidth * _words;
         int chunks = (g.OutChannels + ChannelChunk - 1) / ChannelChunk;
