@@ -211,6 +211,11 @@ public static class CompiledProgram
 
     private static void Bench(CompiledModel model, int runs, double loadMs, double firstMs, double sinceStart, JitTotals loadJit, JitTotals firstJit, TextWriter stdout)
     {
+        // Untimed warm-up as in `bramble bench` (at least 3 runs and one second): the JIT's background
+        // re-compilation of hot methods finishes there, so the timed runs measure the steady state.
+        int warmup = 0;
+        for (long w0 = Stopwatch.GetTimestamp(); warmup < 3 || Stopwatch.GetElapsedTime(w0).TotalMilliseconds < 1000; warmup++)
+            model.Run();
         var times = new double[runs];
         for (int r = 0; r < runs; r++)
         {
@@ -220,6 +225,6 @@ public static class CompiledProgram
         }
         Array.Sort(times);
         stdout.WriteLine(FormattableString.Invariant(
-            $"bench: load {loadMs:F1} ms, first result {firstMs:F1} ms ({sinceStart:F0} ms after process start), median {times[runs / 2]:F3} ms, min {times[0]:F3} ms over {runs} runs, peak RSS {ProcessMemory.PeakResidentBytes() / 1048576.0:F1} MB, weights {model.WeightBytes / 1048576.0:F1} MB, arena {model.ArenaBytes / 1048576.0:F1} MB, JIT before the first result {firstJit.Methods} methods {firstJit.Ms:F0} ms (load {loadJit.Methods} methods {loadJit.Ms:F0} ms)"));
+            $"bench: load {loadMs:F1} ms, first result {firstMs:F1} ms ({sinceStart:F0} ms after process start), median {times[runs / 2]:F3} ms, min {times[0]:F3} ms over {runs} runs after {warmup} warm-up runs, peak RSS {ProcessMemory.PeakResidentBytes() / 1048576.0:F1} MB, weights {model.WeightBytes / 1048576.0:F1} MB, arena {model.ArenaBytes / 1048576.0:F1} MB, JIT before the first result {firstJit.Methods} methods {firstJit.Ms:F0} ms (load {loadJit.Methods} methods {loadJit.Ms:F0} ms)"));
     }
 }
