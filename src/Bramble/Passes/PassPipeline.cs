@@ -24,6 +24,7 @@ public static class PassPipeline
         if (level >= OptimizationLevel.All)
         {
             passes.Add(new Fusion.FoldConvAffine());
+            passes.Add(new Fusion.FuseConvAdd());
             passes.Add(new Fusion.FuseConvActivation());
             passes.Add(new Fusion.FuseGemmActivation());
         }

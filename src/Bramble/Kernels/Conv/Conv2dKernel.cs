@@ -81,7 +81,10 @@ public sealed unsafe class Conv2dKernel : IDisposable
         return new Conv2dKernel(g, g.IsPointwise ? ConvAlgorithm.Pointwise : ConvAlgorithm.ImplicitGemm, groups, null, maxIsa);
     }
 
-    /// <summary>Convolves <paramref name="batch"/> images: input [N, C, H, W] → output [N, OC, OH, OW], with bias/activation fused.</summary>
+    /// <summary>
+    /// Convolves <paramref name="batch"/> images: input [N, C, H, W] → output [N, OC, OH, OW], with bias/activation fused;
+    /// an epilogue residual is a tensor shaped like the output with row stride OH·OW.
+    /// </summary>
     public void Run(float* input, float* output, int batch, in Epilogue epilogue, WorkerPool? pool)
     {
         var g = Geometry;
@@ -92,9 +95,12 @@ public sealed unsafe class Conv2dKernel : IDisposable
         for (int b = 0; b < batch; b++)
         {
             float* x = input + b * inImage, y = output + b * outImage;
+            var image = epilogue.Residual == null ? epilogue : epilogue.WithResidual(epilogue.Residual + b * outImage, epilogue.ResidualStride);
             if (Algorithm == ConvAlgorithm.Depthwise)
             {
-                fixed (float* w = _depthwiseWeights) DepthwiseConv.Run(g, x, w, y, epilogue, pool, _isa);
+                // The depthwise kernels apply their epilogue row by row without a residual: add it in a second pass.
+                fixed (float* w = _depthwiseWeights) DepthwiseConv.Run(g, x, w, y, image.Residual == null ? image : image.BiasOnly, pool, _isa);
+                if (image.Residual != null) image.WithoutBias.Apply(y, n, g.OutChannels, n, 0, 0, _isa);
                 continue;
             }
             int m = g.OutChannelsPerGroup;
@@ -102,7 +108,7 @@ public sealed unsafe class Conv2dKernel : IDisposable
             for (int gi = 0; gi < _groups.Length; gi++)
             {
                 float* xg = x + gi * inGroup, yg = y + (long)gi * m * n;
-                var e = epilogue.WithBiasOffset(gi * m);
+                var e = image.WithBiasOffset(gi * m);
                 if (Algorithm == ConvAlgorithm.Pointwise)
                     Sgemm.Multiply(_groups[gi], n, 1, xg, n, false, 0, yg, n, e, pool);
                 else

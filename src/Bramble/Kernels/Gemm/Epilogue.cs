@@ -65,6 +65,15 @@ public readonly unsafe struct Epilogue
     public BiasKind BiasKind { get; }
 
     /// <summary>
+    /// A same-shaped tensor added before the activation (a residual connection, Conv → Add → Relu), element
+    /// (row, col) at Residual[row·ResidualStride + col]; null: none. It must stay valid during the call.
+    /// </summary>
+    public float* Residual { get; init; }
+
+    /// <summary>Elements between rows of <see cref="Residual"/>.</summary>
+    public long ResidualStride { get; init; }
+
+    /// <summary>
     /// Relu and Clip as one clamp to [ClampLow, ClampHigh] ([0, +∞) for Relu), so vector paths run them as the
     /// CPU's max then min instruction (SimdMath.MaxNative/MinNative with x first: NaN becomes ClampLow).
     /// </summary>
@@ -83,14 +92,27 @@ public readonly unsafe struct Epilogue
     public static Epilogue Of(Activation activation, float* bias = null, BiasKind kind = BiasKind.None) => new(activation, 0, 0, bias, kind);
 
     /// <summary>True when applying it changes nothing.</summary>
-    public bool IsIdentity => Activation == Activation.None && BiasKind == BiasKind.None;
+    public bool IsIdentity => Activation == Activation.None && BiasKind == BiasKind.None && Residual == null;
 
-    /// <summary>True when micro-kernels apply it in registers (<see cref="TileEpilogue"/>): bias and one-instruction activations.</summary>
-    internal bool RunsInKernel => Activation is Activation.None or Activation.Relu or Activation.LeakyRelu or Activation.Clip;
+    /// <summary>
+    /// True when micro-kernels apply it in registers (<see cref="TileEpilogue"/>): bias and one-instruction activations.
+    /// A residual runs in <see cref="Apply"/> right after the tile's store, while the tile is still in L1.
+    /// </summary>
+    internal bool RunsInKernel => Residual == null && Activation is Activation.None or Activation.Relu or Activation.LeakyRelu or Activation.Clip;
 
-    /// <summary>The same epilogue with its bias moved by <paramref name="offset"/> elements (per-group slices).</summary>
+    /// <summary>The same epilogue adding <paramref name="residual"/> (row stride <paramref name="stride"/>) before the activation.</summary>
+    public Epilogue WithResidual(float* residual, long stride) => this with { Residual = residual, ResidualStride = stride };
+
+    /// <summary>Only the bias: for kernels that cannot add a residual, which then run <see cref="WithoutBias"/> over their output.</summary>
+    public Epilogue BiasOnly => new(Activation.None, 0, 0, Bias, BiasKind);
+
+    /// <summary>The residual and the activation without the bias (the second half of <see cref="BiasOnly"/>).</summary>
+    public Epilogue WithoutBias => new Epilogue(Activation, Alpha, Beta).WithResidual(Residual, ResidualStride);
+
+    /// <summary>The same epilogue for the rows from <paramref name="offset"/> on: bias and residual moved (per-group slices).</summary>
     public Epilogue WithBiasOffset(int offset) =>
-        Bias == null ? this : new Epilogue(Activation, Alpha, Beta, Bias + offset, BiasKind);
+        (Bias == null ? this : new Epilogue(Activation, Alpha, Beta, Bias + offset, BiasKind))
+            .WithResidual(Residual == null ? null : Residual + offset * ResidualStride, ResidualStride);
 
     /// <summary>The scalar definition every vector path must match.</summary>
     [MethodImpl(HotCode.Options)] // per element in row tails: skip tier-0 code
@@ -131,7 +153,8 @@ public readonly unsafe struct Epilogue
             float* row = c + (long)r * ldc;
             float rowBias = BiasKind == BiasKind.PerRow ? Bias[row0 + r] : 0;
             float* colBias = BiasKind == BiasKind.PerColumn ? Bias + col0 : null;
-            EpilogueVector.ApplyRow(this, row, cols, rowBias, colBias, isa);
+            float* residual = Residual == null ? null : Residual + (row0 + r) * ResidualStride + col0;
+            EpilogueVector.ApplyRow(this, row, cols, rowBias, colBias, isa, residual);
         }
     }
 }

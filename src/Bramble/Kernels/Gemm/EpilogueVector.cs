@@ -11,17 +11,23 @@ namespace Bramble.Kernels.Gemm;
 internal static unsafe class EpilogueVector
 {
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void ApplyRow(in Epilogue e, float* row, int cols, float rowBias, float* colBias, Isa isa)
+    public static void ApplyRow(in Epilogue e, float* row, int cols, float rowBias, float* colBias, Isa isa, float* residual = null)
     {
-        if (isa >= Isa.Vector512 && Vector512.IsHardwareAccelerated) Row512(e, row, cols, rowBias, colBias);
-        else if (isa >= Isa.Vector256 && Vector256.IsHardwareAccelerated) Row256(e, row, cols, rowBias, colBias);
-        else if (isa >= Isa.Vector128 && Vector128.IsHardwareAccelerated) Row128(e, row, cols, rowBias, colBias);
-        else
-            for (int j = 0; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
+        if (isa >= Isa.Vector512 && Vector512.IsHardwareAccelerated) Row512(e, row, cols, rowBias, colBias, residual);
+        else if (isa >= Isa.Vector256 && Vector256.IsHardwareAccelerated) Row256(e, row, cols, rowBias, colBias, residual);
+        else if (isa >= Isa.Vector128 && Vector128.IsHardwareAccelerated) Row128(e, row, cols, rowBias, colBias, residual);
+        else RowTail(e, row, 0, cols, rowBias, colBias, residual);
+    }
+
+    /// <summary>Columns [j, cols) by the scalar definition: ((x + row bias) + column bias) + residual, then the activation.</summary>
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
+    private static void RowTail(in Epilogue e, float* row, int j, int cols, float rowBias, float* colBias, float* residual)
+    {
+        for (; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0) + (residual != null ? residual[j] : 0));
     }
 
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    private static void Row512(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
+    private static void Row512(in Epilogue e, float* row, int cols, float rowBias, float* colBias, float* residual)
     {
         int j = 0;
         var rb = Vector512.Create(rowBias);
@@ -29,9 +35,10 @@ internal static unsafe class EpilogueVector
         {
             var x = Vector512.Load(row + j) + rb;
             if (colBias != null) x += Vector512.Load(colBias + j);
+            if (residual != null) x += Vector512.Load(residual + j);
             Vector512.Store(Activate512(e, x), row + j);
         }
-        for (; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
+        RowTail(e, row, j, cols, rowBias, colBias, residual);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // called per vector: a call (tier-0 at first) would dominate
@@ -61,7 +68,7 @@ internal static unsafe class EpilogueVector
     }
 
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    private static void Row256(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
+    private static void Row256(in Epilogue e, float* row, int cols, float rowBias, float* colBias, float* residual)
     {
         int j = 0;
         var rb = Vector256.Create(rowBias);
@@ -69,9 +76,10 @@ internal static unsafe class EpilogueVector
         {
             var x = Vector256.Load(row + j) + rb;
             if (colBias != null) x += Vector256.Load(colBias + j);
+            if (residual != null) x += Vector256.Load(residual + j);
             Vector256.Store(Activate256(e, x), row + j);
         }
-        for (; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
+        RowTail(e, row, j, cols, rowBias, colBias, residual);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // called per vector: a call (tier-0 at first) would dominate
@@ -101,7 +109,7 @@ internal static unsafe class EpilogueVector
     }
 
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    private static void Row128(in Epilogue e, float* row, int cols, float rowBias, float* colBias)
+    private static void Row128(in Epilogue e, float* row, int cols, float rowBias, float* colBias, float* residual)
     {
         int j = 0;
         var rb = Vector128.Create(rowBias);
@@ -109,9 +117,10 @@ internal static unsafe class EpilogueVector
         {
             var x = Vector128.Load(row + j) + rb;
             if (colBias != null) x += Vector128.Load(colBias + j);
+            if (residual != null) x += Vector128.Load(residual + j);
             Vector128.Store(Activate128(e, x), row + j);
         }
-        for (; j < cols; j++) row[j] = e.ApplyScalar(row[j] + rowBias + (colBias != null ? colBias[j] : 0));
+        RowTail(e, row, j, cols, rowBias, colBias, residual);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // called per vector: a call (tier-0 at first) would dominate

@@ -41,6 +41,10 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         // Full tiles of the last K block get the epilogue in the kernel's registers when it can run there.
         var copy = Epilogue;
         Epilogue* inKernel = epilogue && copy.RunsInKernel ? &copy : null;
+        // A residual is added per MC×NC block (in L2) rather than per tile: a tile's six short rows of the residual
+        // are six more memory streams per tile, which measured slower than the separate Add it replaces.
+        bool perBlock = epilogue && copy.Residual != null;
+        bool perTile = epilogue && !perBlock;
         for (int jc = n0; jc < n1; jc += GemmKernel.NC)
         {
             int nc = Math.Min(GemmKernel.NC, n1 - jc);
@@ -66,7 +70,7 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
                             {
                                 bool fused = last && inKernel != null;
                                 run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta, fused ? inKernel : null, ic + ir, jc + jr);
-                                if (last && epilogue && !fused) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
+                                if (last && perTile && !fused) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
                             }
                             else
                             {
@@ -80,10 +84,11 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
                                     if (beta == 0) for (int j = 0; j < cols; j++) cr[j] = tr[j];
                                     else for (int j = 0; j < cols; j++) cr[j] = tr[j] + beta * cr[j];
                                 }
-                                if (last && epilogue) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
+                                if (last && perTile) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
                             }
                         }
                     }
+                    if (last && perBlock) Epilogue.Apply(C + ic * Ldc + jc, (int)Ldc, mc, nc, ic, jc, isa);
                 }
             }
         }

@@ -17,12 +17,14 @@ internal sealed unsafe class FastConv : IDisposable
     private readonly Conv2dKernel? _kernel;
     private readonly WinogradConv? _winograd;
     private readonly int _batch;
+    private readonly Isa _isa;
 
-    private FastConv(Conv2dKernel? kernel, WinogradConv? winograd, int batch)
+    private FastConv(Conv2dKernel? kernel, WinogradConv? winograd, int batch, Isa isa)
     {
         _kernel = kernel;
         _winograd = winograd;
         _batch = batch;
+        _isa = isa;
     }
 
     public string Name => _winograd?.Name ?? _kernel!.Name;
@@ -48,9 +50,9 @@ internal sealed unsafe class FastConv : IDisposable
         {
             bool streamed = WinogradConv.TransformedWeightBytes(g) > options.WinogradMaxWeightBytes;
             if (!streamed || options.WinogradStreaming)
-                return new FastConv(null, WinogradConv.Create(g, (float*)weights.Data, options.MaxIsa, options.Threads, streamed), p.Batch);
+                return new FastConv(null, WinogradConv.Create(g, (float*)weights.Data, options.MaxIsa, options.Threads, streamed), p.Batch, options.MaxIsa);
         }
-        return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), null, p.Batch);
+        return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), null, p.Batch, options.MaxIsa);
     }
 
     /// <summary>Bytes of the kernel's own weight copy; the kernel never reads the original weights after creation.</summary>
@@ -67,10 +69,24 @@ internal sealed unsafe class FastConv : IDisposable
     public void Run(Tensor x, Tensor? bias, Tensor y, ExecContext ctx) => Run(x, bias, y, ctx, Activation.None, 0, 0);
 
     /// <summary>Runs with a fused activation (FusedConv): bias and activation happen in the kernel's epilogue.</summary>
-    public void Run(Tensor x, Tensor? bias, Tensor y, ExecContext ctx, Activation activation, float alpha, float beta)
+    public void Run(Tensor x, Tensor? bias, Tensor y, ExecContext ctx, Activation activation, float alpha, float beta) =>
+        Run(x, bias, null, y, ctx, activation, alpha, beta);
+
+    /// <summary>
+    /// Runs with a residual (FusedConv's Z, shaped like <paramref name="y"/>) added after the bias and before the
+    /// activation: in the GEMM epilogue while each tile is in cache, or (Winograd) in one pass over the output.
+    /// </summary>
+    public void Run(Tensor x, Tensor? bias, Tensor? residual, Tensor y, ExecContext ctx, Activation activation, float alpha, float beta)
     {
         var e = new Epilogue(activation, alpha, beta, bias == null ? null : (float*)bias.Data, bias == null ? BiasKind.None : BiasKind.PerRow);
-        if (_winograd != null) _winograd.Run((float*)x.Data, (float*)y.Data, _batch, e, ctx.Pool, ctx.WorkspaceData, ctx.WorkspaceBytes);
+        int rows = y.Shape[0] * y.Shape[1];
+        long plane = rows == 0 ? 0 : y.Length / rows;
+        if (residual != null) e = e.WithResidual((float*)residual.Data, plane);
+        if (_winograd != null)
+        {
+            _winograd.Run((float*)x.Data, (float*)y.Data, _batch, e.Residual == null ? e : e.BiasOnly, ctx.Pool, ctx.WorkspaceData, ctx.WorkspaceBytes);
+            if (e.Residual != null) e.WithoutBias.Apply((float*)y.Data, (int)plane, rows, (int)plane, 0, 0, _isa);
+        }
         else _kernel!.Run((float*)x.Data, (float*)y.Data, _batch, e, ctx.Pool);
     }
 }

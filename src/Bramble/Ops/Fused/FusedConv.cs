@@ -1,13 +1,17 @@
 using Bramble.Graph;
 using Bramble.Kernels.Ops;
+using Bramble.Ops.Elementwise;
 using Bramble.Ops.Nn;
+using Bramble.Tensors;
 
 namespace Bramble.Ops.Fused;
 
 /// <summary>
 /// ai.bramble:FusedConv: ONNX Conv (same inputs and attributes) followed by an activation (see
-/// <see cref="FusedActivation"/>). Made by the fuse-conv-activation pass. The fast kernel applies bias
-/// and activation in its epilogue; the reference is the reference Conv, then the activation.
+/// <see cref="FusedActivation"/>), optionally with a fourth input Z added before the activation
+/// (Y = act(Conv(X, W, B) + Z), Z broadcast to the conv's output as by Add: a residual connection).
+/// Made by the fuse-conv-add and fuse-conv-activation passes. The fast kernel applies bias, residual and
+/// activation in its epilogue; the reference is the reference Conv, then the add, then the activation.
 /// </summary>
 public sealed class FusedConv : Operator
 {
@@ -21,7 +25,18 @@ public sealed class FusedConv : Operator
         _activation = FusedActivation.FromNode(node);
     }
 
-    public override void InferOutputs(InferContext ctx) => _conv.InferOutputs(ctx);
+    private const int ResidualInput = 3;
+
+    public override void InferOutputs(InferContext ctx)
+    {
+        _conv.InferOutputs(ctx);
+        if (!ctx.HasInput(ResidualInput)) return;
+        NnChecks.RequireFloat(ctx, ResidualInput, "Z");
+        var y = _conv.Parameters!.OutputShape;
+        var z = ctx.InputShape(ResidualInput);
+        if (!Broadcasting.TryBroadcast(y, z, out var sum) || !ShapeUtil.SameShape(sum, y))
+            throw ctx.Error($"residual Z {ShapeUtil.Format(z)} does not broadcast to the conv output {ShapeUtil.Format(y)}");
+    }
 
     public override void Prepare(PrepareContext ctx)
     {
@@ -49,13 +64,26 @@ public sealed class FusedConv : Operator
     {
         var x = ctx.Input(0);
         var p = _conv.Parameters;
+        var y = ctx.Output(0);
+        var z = ctx.OptionalInput(ResidualInput);
+        bool fullResidual = z == null || ShapeUtil.SameShape(z.Shape, y.Shape);
         if (_fast != null && p != null && p.Batch == x.Shape[0] && Conv.SameSpatial(p.Window, x.Shape))
         {
-            _fast.Run(x, ctx.OptionalInput(2), ctx.Output(0), ctx, _activation.Kind, _activation.Alpha, _activation.Beta);
-            return;
+            if (fullResidual)
+            {
+                _fast.Run(x, ctx.OptionalInput(2), z, y, ctx, _activation.Kind, _activation.Alpha, _activation.Beta);
+                return;
+            }
+            _fast.Run(x, ctx.OptionalInput(2), y, ctx);
         }
-        // The inner Conv was never prepared, so this is its reference kernel.
-        _conv.Execute(ctx);
-        _activation.ApplyInPlace(ctx.Output(0));
+        else _conv.Execute(ctx); // the inner Conv was never prepared, so this is its reference kernel
+        // Z is read at the element the add writes (same shape) or broadcast from a smaller shape: in place is safe.
+        if (z != null) Broadcasting.Binary<float, float, float, AddFloats>(y, z, y, default);
+        _activation.ApplyInPlace(y);
+    }
+
+    private readonly struct AddFloats : IBinaryFn<float, float, float>
+    {
+        public float Apply(float a, float b) => a + b;
     }
 }

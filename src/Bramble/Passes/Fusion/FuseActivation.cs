@@ -31,7 +31,7 @@ internal static class FuseActivation
         return fused;
     }
 
-    private static void SetActivation(Node node, ActivationMatch match)
+    public static void SetActivation(Node node, ActivationMatch match)
     {
         node.Attributes["activation"] = Bramble.Graph.Attribute.Of("activation", match.Activation.ToString());
         node.Attributes["activation_alpha"] = Bramble.Graph.Attribute.Of("activation_alpha", match.Alpha);
