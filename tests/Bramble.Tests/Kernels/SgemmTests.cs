@@ -28,7 +28,7 @@ public unsafe class SgemmTests
 
     /// <summary>The definition: C = alpha·op(A)·op(B) + beta·C, then bias and activation, in double.</summary>
     private static float[] Reference(int m, int n, int k, float alpha, float[] a, int lda, bool ta, float[] b, int ldb, bool tb,
-        float beta, float[] c, int ldc, Activation act, float p0, float p1, float[]? bias, BiasKind kind)
+        float beta, float[] c, int ldc, Activation act, float p0, float p1, float[]? bias, BiasKind kind, float[]? residual, int ldr)
     {
         var r = (float[])c.Clone();
         var e = new Epilogue(act, p0, p1);
@@ -41,6 +41,7 @@ public unsafe class SgemmTests
                 double v = alpha * s + (beta == 0 ? 0 : beta * (double)c[i * ldc + j]);
                 if (kind == BiasKind.PerRow) v += bias![i];
                 if (kind == BiasKind.PerColumn) v += bias![j];
+                if (residual != null) v += residual[i * ldr + j];
                 r[i * ldc + j] = e.ApplyScalar((float)v);
             }
         return r;
@@ -72,11 +73,15 @@ public unsafe class SgemmTests
         float p1 = act == Activation.Clip ? 0.4f : act == Activation.HardSigmoid ? 0.5f : 0f;
         var kind = (BiasKind)rng.Next(3);
         var bias = Random(rng, Math.Max(m, n));
-        var expected = Reference(m, n, k, alpha, a, lda, ta, b, ldb, tb, beta, c, ldc, act, p0, p1, kind == BiasKind.None ? null : bias, kind);
+        // A third of the cases add a residual (Conv → Add fusion), with its own row stride.
+        int ldr = n + rng.Next(3);
+        var residual = rng.Next(3) == 0 ? Random(rng, Math.Max(1, m * ldr)) : null;
+        var expected = Reference(m, n, k, alpha, a, lda, ta, b, ldb, tb, beta, c, ldc, act, p0, p1, kind == BiasKind.None ? null : bias, kind, residual, ldr);
         // Elements past N in a row (ldc padding) must stay untouched: they are part of `c` and compared too.
-        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias, pr = residual)
         {
             var e = new Epilogue(act, p0, p1, kind == BiasKind.None ? null : pbias, kind);
+            if (residual != null) e = e.WithResidual(pr, ldr);
             switch (mode)
             {
                 case Mode.Dense:
@@ -92,7 +97,7 @@ public unsafe class SgemmTests
                     break;
             }
         }
-        AssertClose(expected, c, k, $"{kernel.Name} {mode} M={m} N={n} K={k} ta={ta} tb={tb} alpha={alpha} beta={beta} {act} bias={kind} threads={pool?.ThreadCount ?? 1}");
+        AssertClose(expected, c, k, $"{kernel.Name} {mode} M={m} N={n} K={k} ta={ta} tb={tb} alpha={alpha} beta={beta} {act} bias={kind} residual={residual != null} threads={pool?.ThreadCount ?? 1}");
     }
 
     [Theory]
