@@ -99,8 +99,8 @@ public sealed unsafe class WinogradConv : IDisposable
         if (!streamed)
             return new WinogradConv(g, TransformFilters(g, weights, maxIsa), null, new WinogradPlan(g, lanes, threads, blockTiles), default, maxIsa, threads);
         var stream = new WinogradStreamPlan(g, lanes, GemmKernel.Select(maxIsa), threads, kBlock, blockTiles);
-        var tapMajor = new NativeBuffer((long)stream.PaddedK * g.InChannels * 9 * sizeof(float));
-        WinogradFilterTransform.ToTapMajor(weights, (float*)tapMajor.Pointer, g.OutChannels, g.InChannels, stream.KBlock);
+        var tapMajor = PackedWeights.Allocate((long)stream.PaddedK * g.InChannels * 9 * sizeof(float));
+        if (!PackedWeights.Prefilled) WinogradFilterTransform.ToTapMajor(weights, (float*)tapMajor.Pointer, g.OutChannels, g.InChannels, stream.KBlock);
         return new WinogradConv(g, null, tapMajor, stream.Tiles, stream, maxIsa, threads);
     }
 
@@ -108,6 +108,12 @@ public sealed unsafe class WinogradConv : IDisposable
     {
         int k = g.OutChannels, c = g.InChannels;
         var filters = new PackedMatrix[WinogradPlan.Positions];
+        // Transformed at compile time and handed back packed (see PackedWeights): the packs read nothing.
+        if (PackedWeights.Prefilled)
+        {
+            for (int xi = 0; xi < filters.Length; xi++) filters[xi] = PackedMatrix.PackA(null, c, false, k, c, maxIsa);
+            return filters;
+        }
         var u = new float[WinogradPlan.Positions * (long)k * c];
         Span<double> gg = stackalloc double[18]; // G·g, 6×3
         for (int oc = 0; oc < k; oc++)

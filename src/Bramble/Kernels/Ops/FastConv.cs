@@ -48,9 +48,9 @@ internal sealed unsafe class FastConv : IDisposable
         {
             bool streamed = WinogradConv.TransformedWeightBytes(g) > options.WinogradMaxWeightBytes;
             if (!streamed || options.WinogradStreaming)
-                return new FastConv(null, WinogradConv.Create(g, (float*)weights.Data, options.MaxIsa, options.Threads, streamed), p.Batch);
+                return new FastConv(null, WinogradConv.Create(g, PackedWeights.Source(weights), options.MaxIsa, options.Threads, streamed), p.Batch);
         }
-        return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), null, p.Batch);
+        return new FastConv(Conv2dKernel.Create(g, PackedWeights.Source(weights), options.MaxIsa), null, p.Batch);
     }
 
     /// <summary>Bytes of the kernel's own weight copy; the kernel never reads the original weights after creation.</summary>
