@@ -48,8 +48,9 @@ public static class ThreadScalingReport
             run1 = Math.Min(run1, a.UnprofiledRunMilliseconds[0]);
             run2 = Math.Min(run2, b.UnprofiledRunMilliseconds[0]);
         }
+        double sum1 = min1!.Sum(), sum2 = min2!.Sum();
         Console.WriteLine($"{Path.GetFileName(path)}: run min t1 {run1:F2} ms, t2 {run2:F2} ms, x{run1 / run2:F2}; " +
-                          $"node-min sums t1 {min1!.Sum():F2}, t2 {min2!.Sum():F2}, x{min1.Sum() / min2.Sum():F2} ({rounds} rounds)");
+                          $"node-min sums t1 {sum1:F2}, t2 {sum2:F2}, x{sum1 / sum2:F2} ({rounds} rounds)");
         var order = Enumerable.Range(0, min1.Length).OrderByDescending(i => min2[i] - min1[i] / 2).Take(top);
         foreach (int i in order)
         {

@@ -105,7 +105,9 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         if ((long)M * N * K < 1L << 18) threads = 1;
         MTiles = (M + Kernel.MR - 1) / Kernel.MR;
         NTiles = (N + Kernel.NR - 1) / Kernel.NR;
-        GemmGrid.Choose(MTiles, NTiles, Kernel.MR, Kernel.NR, K, threads, TA.ElementCost, TB.ElementCost, out PartsM, out PartsN);
+        double costA = TA.ElementCost > 0 ? TA.ElementCost : GemmGrid.StreamCost((long)M * K);
+        double costB = TB.ElementCost > 0 ? TB.ElementCost : GemmGrid.StreamCost((long)K * N);
+        GemmGrid.Choose(MTiles, NTiles, Kernel.MR, Kernel.NR, K, threads, costA, costB, out PartsM, out PartsN);
         if (PartsM * PartsN == 1 || pool == null) Compute(0, M, 0, N);
         else pool.For(PartsM * PartsN, ref this);
     }

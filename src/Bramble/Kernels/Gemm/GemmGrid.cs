@@ -8,7 +8,7 @@ namespace Bramble.Kernels.Gemm;
 /// </summary>
 /// <remarks>
 /// The grid minimises an estimated finishing time: rounds of parts (⌈parts / threads⌉) times the largest part's
-/// cost, plus one more part for the straggler. A part's cost is its multiply-adds plus bringing in its operands:
+/// cost, plus a quarter part of slack for a straggler (the waiting a late participant may still cause). A part's cost is its multiply-adds plus bringing in its operands:
 /// every part packs (or, when pre-packed, at least streams) the A rows and B columns it touches, so cutting N
 /// re-reads A once per column part and cutting M re-reads B once per row part. Costs per element are the
 /// sources' <see cref="IPanelSourceA.ElementCost"/>/<see cref="IPanelSourceB.ElementCost"/>.
@@ -24,8 +24,17 @@ internal static class GemmGrid
     /// <summary>Packing an element (read, reorder, write) in multiply-adds: the micro-kernel does ~16 per cycle.</summary>
     internal const double PackCost = 6;
 
-    /// <summary>Streaming a pre-packed element from outer cache or memory into a part's working set.</summary>
-    internal const double StreamCost = 2;
+    /// <summary>Gathering an implicit-im2col element: short row pieces, zeros at the borders.</summary>
+    internal const double GatherCost = 32;
+
+    /// <summary>Straggler slack in parts (see remarks): more over-partitions, less avoids duplicated packing.</summary>
+    internal const double Slack = 0.25;
+
+    /// <summary>
+    /// Streaming a pre-packed element into a part's working set: cheap from outer cache, dear from memory once the
+    /// operand (of <paramref name="elements"/>) outgrows the caches — every part cutting the other side reads it again.
+    /// </summary>
+    internal static double StreamCost(long elements) => elements > 1 << 20 ? 16 : 4;
 
     /// <summary>
     /// Picks <paramref name="pm"/> × <paramref name="pn"/> parts over <paramref name="mTiles"/> × <paramref name="nTiles"/>
@@ -46,7 +55,7 @@ internal static class GemmGrid
                 if (parts < threads && (tm < mTiles || tn < nTiles)) continue; // every thread gets a part where tiles allow
                 double cols = (double)((nTiles + tn - 1) / tn) * nr;
                 double part = k * (rows * cols + costA * rows + costB * cols) + PartOverhead;
-                double finish = ((parts + threads - 1) / threads + 1) * part;
+                double finish = ((parts + threads - 1) / threads + Slack) * part;
                 if (finish < best) { best = finish; pm = tm; pn = tn; }
             }
         }

@@ -7,8 +7,8 @@ internal unsafe interface IPanelSourceA
     float* Panels(float* buffer, int i0, int mc, int k0, int kc, int mr);
 
     /// <summary>
-    /// Cost of one panel element in multiply-adds, for splitting work (<see cref="GemmGrid"/>): packing reads and
-    /// writes it; a pre-packed panel is still streamed into cache by every part that uses it.
+    /// Cost of packing one panel element in multiply-adds, for splitting work (<see cref="GemmGrid"/>); 0 for
+    /// pre-packed panels, which every part that uses them still streams into cache (<see cref="GemmGrid.StreamCost"/>).
     /// </summary>
     static virtual double ElementCost => GemmGrid.PackCost;
 }
@@ -34,7 +34,7 @@ internal readonly unsafe struct DenseA(float* a, long lda, bool transposed, int 
 
 internal readonly unsafe struct PrepackedA(PackedMatrix packed) : IPanelSourceA
 {
-    public static double ElementCost => GemmGrid.StreamCost;
+    public static double ElementCost => 0;
 
     public float* Panels(float* buffer, int i0, int mc, int k0, int kc, int mr) => packed.Block(k0, i0);
 }
@@ -50,7 +50,7 @@ internal readonly unsafe struct DenseB(float* b, long ldb, bool transposed, int 
 
 internal readonly unsafe struct PrepackedB(PackedMatrix packed) : IPanelSourceB
 {
-    public static double ElementCost => GemmGrid.StreamCost;
+    public static double ElementCost => 0;
 
     public float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr) => packed.Block(k0, j0);
 }

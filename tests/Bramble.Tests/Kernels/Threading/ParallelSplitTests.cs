@@ -131,7 +131,7 @@ public unsafe class ParallelSplitTests
         for (int i = 0; i < 300; i++)
         {
             int mTiles = rng.Next(1, 120), nTiles = rng.Next(1, 300), k = rng.Next(1, 5000), threads = rng.Next(1, 5);
-            GemmGrid.Choose(mTiles, nTiles, 6, 16, k, threads, rng.Next(2) * 6, 2, out int pm, out int pn);
+            GemmGrid.Choose(mTiles, nTiles, 6, 16, k, threads, rng.Next(2) * 6 + 4, GemmGrid.GatherCost, out int pm, out int pn);
             Assert.InRange(pm, 1, mTiles);
             Assert.InRange(pn, 1, nTiles);
             Assert.True(pm * pn >= Math.Min(threads, mTiles * nTiles), $"{mTiles}x{nTiles} tiles, {threads} threads: {pm}x{pn} parts");
@@ -147,10 +147,19 @@ public unsafe class ParallelSplitTests
     public void GridSplitsOnlyColumnsOfAWideGemmWithPrepackedRows()
     {
         // A 3x3 conv with 64 output channels at 56x56: cutting rows would repack the im2col B once per row part.
-        GemmGrid.Choose(11, 196, 6, 16, 576, 2, GemmGrid.StreamCost, GemmGrid.PackCost, out int pm, out int pn);
+        GemmGrid.Choose(11, 196, 6, 16, 576, 2, GemmGrid.StreamCost(64 * 576), GemmGrid.GatherCost, out int pm, out int pn);
         Assert.Equal(1, pm);
         Assert.True(pn >= 4, $"expected several parts per thread, got {pn}");
-        GemmGrid.Choose(11, 196, 6, 16, 576, 1, GemmGrid.StreamCost, GemmGrid.PackCost, out pm, out pn);
+        GemmGrid.Choose(11, 196, 6, 16, 576, 1, GemmGrid.StreamCost(64 * 576), GemmGrid.GatherCost, out pm, out pn);
         Assert.Equal((1, 1), (pm, pn));
+    }
+
+    [Fact]
+    public void GridKeepsTwoPartsWhenMoreWouldRepackAnImageForHugeWeights()
+    {
+        // 512 -> 512 3x3 at 7x7 (ResNet-18 layer 4): 9 MiB of weights, 49 columns. Cutting columns re-streams the
+        // weights from memory and cutting rows finer re-gathers the im2col panels: one row part per thread is cheapest.
+        GemmGrid.Choose(86, 4, 6, 16, 4608, 2, GemmGrid.StreamCost(512 * 4608), GemmGrid.GatherCost, out int pm, out int pn);
+        Assert.Equal((2, 1), (pm, pn));
     }
 }
