@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Bramble.Kernels.Conv;
 using Bramble.Kernels.Threading;
 
 namespace Bramble.Kernels.Sparse;
@@ -9,20 +10,19 @@ namespace Bramble.Kernels.Sparse;
 /// Y[M×N] = W[M×K] · X[K×N] (+ bias per row) with W sparse (CSR) and X dense: a 1×1 convolution in
 /// NCHW, where N is the number of spatial positions. The layout of Elsen et al. 2020 ("Fast Sparse
 /// ConvNets"): SIMD runs over N, so every non-zero weight is broadcast once and multiplied into a strip
-/// of 32 positions held in registers, and no zero is ever touched. Strips are the outer loop so the
-/// K×32 slice of X a strip reads stays in L1 while all rows use it. Threads split the rows.
+/// of up to four vectors of positions held in registers, and no zero is ever touched. Strips are the outer
+/// loop so the K-row slice of X a strip reads stays in cache while every row uses it, and the next strip's
+/// slice is prefetched while this one runs (at 56² the slices come from L3: waiting on them cost ~⅓).
+/// Threads split the rows. Written once over the vector width (<see cref="ISimdF{TV}"/>).
 /// </summary>
 public static unsafe class SparseGemm
 {
-    /// <summary>Positions per register strip on the widest path (4 × Vector256).</summary>
-    public const int Strip = 32;
-
     /// <summary>Runs the product; <paramref name="bias"/> may be null. X and Y are dense row-major with N columns.</summary>
     public static void Multiply(CsrMatrix w, float* x, float* bias, float* y, int n, Isa isa, WorkerPool? pool)
     {
         var body = new Body
         {
-            Values = w.Values, Columns = w.Columns, RowStart = w.RowStart,
+            Values = w.Values, Columns = w.Columns, RowStart = w.RowStart, K = w.ColumnCount,
             X = x, Bias = bias, Y = y, N = n, Isa = CpuFeatures.Effective(isa),
             RowsPerPart = 0, Rows = w.Rows,
         };
@@ -37,142 +37,129 @@ public static unsafe class SparseGemm
         pool!.For((w.Rows + body.RowsPerPart - 1) / body.RowsPerPart, ref body);
     }
 
+    /// <summary>Vectors per strip as a type, so each strip width compiles to its own register-only loop.</summary>
+    private interface IVectors { static abstract int Count { get; } }
+    private struct One : IVectors { public static int Count => 1; }
+    private struct Two : IVectors { public static int Count => 2; }
+    private struct Three : IVectors { public static int Count => 3; }
+    private struct Four : IVectors { public static int Count => 4; }
+
     private struct Body : IParallelBody
     {
         public float[] Values;
         public int[] Columns;
         public int[] RowStart;
         public float* X, Bias, Y;
-        public int N, Rows, RowsPerPart;
+        public int N, K, Rows, RowsPerPart;
         public Isa Isa;
 
         public void Invoke(int index)
         {
             int r0 = index * RowsPerPart, r1 = Math.Min(Rows, r0 + RowsPerPart);
+            if (r0 >= r1) return;
             fixed (float* values = Values)
             fixed (int* columns = Columns)
             fixed (int* rowStart = RowStart)
             {
-                if (Isa >= Isa.Vector256) Rows256(values, columns, rowStart, r0, r1);
-                else if (Isa >= Isa.Vector128) Rows128(values, columns, rowStart, r0, r1);
-                else RowsScalar(values, columns, rowStart, r0, r1, 0);
+                var m = new Matrix { Values = values, Columns = columns, RowStart = rowStart };
+                if (Isa >= Isa.Vector256 && F256.Supported) Strips<Vector256<float>, F256>(m, r0, r1);
+                else if (Isa >= Isa.Vector128 && F128.Supported) Strips<Vector128<float>, F128>(m, r0, r1);
+                else Scalar(m, r0, r1);
             }
-        }
-
-        private void Rows256(float* values, int* columns, int* rowStart, int r0, int r1)
-        {
-            int n = N, s = 0;
-            for (; s + Strip <= n; s += Strip)
-                for (int r = r0; r < r1; r++)
-                {
-                    var b = Vector256.Create(Bias == null ? 0f : Bias[r]);
-                    Vector256<float> a0 = b, a1 = b, a2 = b, a3 = b;
-                    for (int e = rowStart[r], end = rowStart[r + 1]; e < end; e++)
-                    {
-                        var w = Vector256.Create(values[e]);
-                        float* xr = X + (long)columns[e] * n + s;
-                        a0 = Fma(w, Vector256.Load(xr), a0);
-                        a1 = Fma(w, Vector256.Load(xr + 8), a1);
-                        a2 = Fma(w, Vector256.Load(xr + 16), a2);
-                        a3 = Fma(w, Vector256.Load(xr + 24), a3);
-                    }
-                    float* yr = Y + (long)r * n + s;
-                    a0.Store(yr); a1.Store(yr + 8); a2.Store(yr + 16); a3.Store(yr + 24);
-                }
-            if (s < n && Avx.IsSupported)
-            {
-                Tail256(values, columns, rowStart, r0, r1, s);
-                return;
-            }
-            for (; s + 8 <= n; s += 8)
-                for (int r = r0; r < r1; r++)
-                {
-                    var a = Vector256.Create(Bias == null ? 0f : Bias[r]);
-                    for (int e = rowStart[r], end = rowStart[r + 1]; e < end; e++)
-                        a = Fma(Vector256.Create(values[e]), Vector256.Load(X + (long)columns[e] * n + s), a);
-                    a.Store(Y + (long)r * n + s);
-                }
-            RowsScalar(values, columns, rowStart, r0, r1, s);
         }
 
         /// <summary>
-        /// The last n − s (&lt; 32) positions in one pass of four masked vectors. One 8-wide accumulator per row
-        /// would wait on the FMA latency for every non-zero, and a scalar remainder costs a full pass over the
-        /// row's non-zeros per position: at 7×7 or 14×14 those tails took most of the time. Masked lanes of a
-        /// load never fault, so reading past the end of X's last row is safe.
+        /// Four-vector strips across N, then one strip of just enough vectors for the rest, shifted back to end
+        /// at N (positions it shares with the previous strip get the same values again): no scalar or masked
+        /// tail, which at 7×7 or 14×14 used to take most of the time. Only N below one vector runs scalar.
         /// </summary>
-        private void Tail256(float* values, int* columns, int* rowStart, int r0, int r1, int s)
+        private void Strips<TV, TF>(in Matrix m, int r0, int r1) where TV : struct where TF : struct, ISimdF<TV>
         {
-            int n = N;
-            var lane = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
-            var rest = Vector256.Create((float)(n - s));
-            var m0 = Vector256.LessThan(lane, rest);
-            var m1 = Vector256.LessThan(lane + Vector256.Create(8f), rest);
-            var m2 = Vector256.LessThan(lane + Vector256.Create(16f), rest);
-            var m3 = Vector256.LessThan(lane + Vector256.Create(24f), rest);
+            int n = N, c = TF.Count, full = 4 * c, s = 0;
+            if (n < c)
+            {
+                Scalar(m, r0, r1);
+                return;
+            }
+            for (; s + full <= n; s += full)
+                Strip<TV, TF, Four>(m, r0, r1, s, s + full + full <= n ? s + full : -1);
+            if (s == 0)
+            {
+                // N under four vectors: as many whole vectors as fit, then the remainder below.
+                StripOf<TV, TF>(m, r0, r1, n / c, 0);
+                s = n / c * c;
+            }
+            if (s == n) return;
+            int vectors = (n - s + c - 1) / c;
+            StripOf<TV, TF>(m, r0, r1, vectors, n - vectors * c);
+        }
+
+        private void StripOf<TV, TF>(in Matrix m, int r0, int r1, int vectors, int at) where TV : struct where TF : struct, ISimdF<TV>
+        {
+            if (vectors == 1) Strip<TV, TF, One>(m, r0, r1, at, -1);
+            else if (vectors == 2) Strip<TV, TF, Two>(m, r0, r1, at, -1);
+            else if (vectors == 3) Strip<TV, TF, Three>(m, r0, r1, at, -1);
+            else Strip<TV, TF, Four>(m, r0, r1, at, -1);
+        }
+
+        [MethodImpl(HotCode.Options)]
+        private void Strip<TV, TF, TW>(in Matrix m, int r0, int r1, int s, int next)
+            where TV : struct where TF : struct, ISimdF<TV> where TW : struct, IVectors
+        {
+            int n = N, c = TF.Count, rows = r1 - r0;
             for (int r = r0; r < r1; r++)
             {
-                var b = Vector256.Create(Bias == null ? 0f : Bias[r]);
-                Vector256<float> a0 = b, a1 = b, a2 = b, a3 = b;
-                for (int e = rowStart[r], end = rowStart[r + 1]; e < end; e++)
+                // Spread the next strip's K rows of X over this strip's rows: a few prefetches per row.
+                if (next >= 0)
+                    for (int k = (r - r0) * K / rows, kEnd = (r - r0 + 1) * K / rows; k < kEnd; k++)
+                        Prefetch(X + (long)k * n + next, 4 * c);
+                var a0 = TF.Splat(Bias == null ? 0f : Bias[r]);
+                TV a1 = a0, a2 = a0, a3 = a0;
+                for (int e = m.RowStart[r], end = m.RowStart[r + 1]; e < end; e++)
                 {
-                    var w = Vector256.Create(values[e]);
-                    float* xr = X + (long)columns[e] * n + s;
-                    a0 = Fma(w, Avx.MaskLoad(xr, m0), a0);
-                    a1 = Fma(w, Avx.MaskLoad(xr + 8, m1), a1);
-                    a2 = Fma(w, Avx.MaskLoad(xr + 16, m2), a2);
-                    a3 = Fma(w, Avx.MaskLoad(xr + 24, m3), a3);
+                    var w = TF.Splat(m.Values[e]);
+                    float* xr = X + (long)m.Columns[e] * n + s;
+                    a0 = TF.Fma(w, TF.Load(xr), a0);
+                    if (TW.Count > 1) a1 = TF.Fma(w, TF.Load(xr + c), a1);
+                    if (TW.Count > 2) a2 = TF.Fma(w, TF.Load(xr + 2 * c), a2);
+                    if (TW.Count > 3) a3 = TF.Fma(w, TF.Load(xr + 3 * c), a3);
                 }
                 float* yr = Y + (long)r * n + s;
-                Avx.MaskStore(yr, m0, a0);
-                Avx.MaskStore(yr + 8, m1, a1);
-                Avx.MaskStore(yr + 16, m2, a2);
-                Avx.MaskStore(yr + 24, m3, a3);
+                TF.Store(a0, yr);
+                if (TW.Count > 1) TF.Store(a1, yr + c);
+                if (TW.Count > 2) TF.Store(a2, yr + 2 * c);
+                if (TW.Count > 3) TF.Store(a3, yr + 3 * c);
             }
         }
 
-        private void Rows128(float* values, int* columns, int* rowStart, int r0, int r1)
-        {
-            int n = N, s = 0;
-            for (; s + 16 <= n; s += 16)
-                for (int r = r0; r < r1; r++)
-                {
-                    var b = Vector128.Create(Bias == null ? 0f : Bias[r]);
-                    Vector128<float> a0 = b, a1 = b, a2 = b, a3 = b;
-                    for (int e = rowStart[r], end = rowStart[r + 1]; e < end; e++)
-                    {
-                        var w = Vector128.Create(values[e]);
-                        float* xr = X + (long)columns[e] * n + s;
-                        a0 = Fma(w, Vector128.Load(xr), a0);
-                        a1 = Fma(w, Vector128.Load(xr + 4), a1);
-                        a2 = Fma(w, Vector128.Load(xr + 8), a2);
-                        a3 = Fma(w, Vector128.Load(xr + 12), a3);
-                    }
-                    float* yr = Y + (long)r * n + s;
-                    a0.Store(yr); a1.Store(yr + 4); a2.Store(yr + 8); a3.Store(yr + 12);
-                }
-            RowsScalar(values, columns, rowStart, r0, r1, s);
-        }
-
-        private void RowsScalar(float* values, int* columns, int* rowStart, int r0, int r1, int from)
+        private void Scalar(in Matrix m, int r0, int r1)
         {
             int n = N;
             for (int r = r0; r < r1; r++)
-                for (int p = from; p < n; p++)
+                for (int p = 0; p < n; p++)
                 {
                     float a = Bias == null ? 0f : Bias[r];
-                    for (int e = rowStart[r], end = rowStart[r + 1]; e < end; e++)
-                        a = MathF.FusedMultiplyAdd(values[e], X[(long)columns[e] * n + p], a);
+                    for (int e = m.RowStart[r], end = m.RowStart[r + 1]; e < end; e++)
+                        a = MathF.FusedMultiplyAdd(m.Values[e], X[(long)m.Columns[e] * n + p], a);
                     Y[(long)r * n + p] = a;
                 }
         }
 
+        /// <summary>Asks for the cache lines of <paramref name="count"/> floats from p (x86 only; a hint, never a fault).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-            SimdMath.MultiplyAdd(a, b, c);
+        private static void Prefetch(float* p, int count)
+        {
+            if (!Sse.IsSupported) return;
+            for (int i = 0; i < count; i += 16) Sse.Prefetch0(p + i);
+            Sse.Prefetch0(p + count - 1);
+        }
+    }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<float> Fma(Vector128<float> a, Vector128<float> b, Vector128<float> c) =>
-            SimdMath.MultiplyAdd(a, b, c);
+    /// <summary>The pinned arrays of the CSR matrix for one call.</summary>
+    private struct Matrix
+    {
+        public float* Values;
+        public int* Columns;
+        public int* RowStart;
     }
 }
