@@ -30,16 +30,14 @@ public static class ThreadScalingReport
 
         // Warm up past tiered compilation on both sessions.
         for (var sw = Stopwatch.StartNew(); sw.ElapsedMilliseconds < 1500;) { one.Run(inputs); two.Run(inputs); }
-        double[]? min1 = null, min2 = null;
+        var names = one.Profile(inputs, iterations: 1, warmup: 0);
+        var min1 = Enumerable.Repeat(double.MaxValue, names.Nodes.Count).ToArray();
+        var min2 = Enumerable.Repeat(double.MaxValue, names.Nodes.Count).ToArray();
         double run1 = double.MaxValue, run2 = double.MaxValue;
-        Runtime.Profiling.ProfileReport? names = null;
         for (int r = 0; r < rounds; r++)
         {
             var a = one.Profile(inputs, iterations: 1, warmup: 0);
             var b = two.Profile(inputs, iterations: 1, warmup: 0);
-            names ??= a;
-            min1 ??= Enumerable.Repeat(double.MaxValue, a.Nodes.Count).ToArray();
-            min2 ??= Enumerable.Repeat(double.MaxValue, b.Nodes.Count).ToArray();
             for (int i = 0; i < min1.Length; i++)
             {
                 min1[i] = Math.Min(min1[i], a.Nodes[i].Milliseconds[0]);
@@ -48,18 +46,18 @@ public static class ThreadScalingReport
             run1 = Math.Min(run1, a.UnprofiledRunMilliseconds[0]);
             run2 = Math.Min(run2, b.UnprofiledRunMilliseconds[0]);
         }
-        double sum1 = min1!.Sum(), sum2 = min2!.Sum();
+        double sum1 = min1.Sum(), sum2 = min2.Sum();
         Console.WriteLine($"{Path.GetFileName(path)}: run min t1 {run1:F2} ms, t2 {run2:F2} ms, x{run1 / run2:F2}; " +
                           $"node-min sums t1 {sum1:F2}, t2 {sum2:F2}, x{sum1 / sum2:F2} ({rounds} rounds)");
         var order = Enumerable.Range(0, min1.Length).OrderByDescending(i => min2[i] - min1[i] / 2).Take(top);
         foreach (int i in order)
         {
-            var n = names!.Nodes[i];
+            var n = names.Nodes[i];
             string name = n.Name.Length > 40 ? n.Name[^40..] : n.Name;
             string kernel = n.Kernel.Length > 44 ? n.Kernel[..44] : n.Kernel;
             Console.WriteLine($"{name,-40} {string.Join('x', n.OutputShape),-14} {kernel,-44} t1 {min1[i],7:F3} t2 {min2[i],7:F3} x{min1[i] / Math.Max(1e-9, min2[i]),4:F2} lost {min2[i] - min1[i] / 2,6:F3}");
         }
-        foreach (var g in Enumerable.Range(0, min1.Length).GroupBy(i => names!.Nodes[i].Category).OrderByDescending(g => g.Sum(i => min2[i])))
+        foreach (var g in Enumerable.Range(0, min1.Length).GroupBy(i => names.Nodes[i].Category).OrderByDescending(g => g.Sum(i => min2[i])))
             Console.WriteLine($"  {g.Key,-20} t1 {g.Sum(i => min1[i]),7:F2} t2 {g.Sum(i => min2[i]),7:F2} x{g.Sum(i => min1[i]) / Math.Max(1e-9, g.Sum(i => min2[i])):F2}");
     }
 }
