@@ -37,6 +37,7 @@ internal static class PruneCommand
         var criterion = new Option<string>("--criterion") { Description = "structured: rank filters by l1, l2 or bn (BatchNormalization |gamma|)", DefaultValueFactory = _ => "l1" };
         criterion.AcceptOnlyFromAmong("l1", "l2", "bn");
         var pruneEnds = new Option<bool>("--prune-ends") { Description = "magnitude: also prune the first and last layers (exempt by default)" };
+        var pruneDepthwise = new Option<bool>("--prune-depthwise") { Description = "magnitude: also prune depthwise convolutions (exempt by default: few weights, each one a channel's only path)" };
         var schedule = new Option<string>("--schedule") { Description = "magnitude with --finetune: one-shot (prune, then fine-tune) or gradual (prune in --steps steps, fine-tuning between)", DefaultValueFactory = _ => "one-shot" };
         schedule.AcceptOnlyFromAmong("one-shot", "gradual");
         var steps = new Option<int>("--steps") { Description = "Steps of the gradual schedule (the training images are split between them)", DefaultValueFactory = _ => 4 };
@@ -48,7 +49,7 @@ internal static class PruneCommand
 
         var command = new Command("prune", "Magnitude (unstructured) or structured (filter) pruning, optionally fine-tuned");
         args.AddTo(command);
-        foreach (var o in new Option[] { method, sparsity, speedup, scope, criterion, pruneEnds, schedule, steps, dataset, iterations, output })
+        foreach (var o in new Option[] { method, sparsity, speedup, scope, criterion, pruneEnds, pruneDepthwise, schedule, steps, dataset, iterations, output })
             command.Options.Add(o);
         tuning.AddTo(command);
         command.SetAction(parsed =>
@@ -85,6 +86,7 @@ internal static class PruneCommand
                 Scope = parsed.GetValue(scope) == "global" ? PruningScope.Global : PruningScope.PerLayer,
                 ExemptFirst = !parsed.GetValue(pruneEnds),
                 ExemptLast = !parsed.GetValue(pruneEnds),
+                ExemptDepthwise = !parsed.GetValue(pruneDepthwise),
             };
             if (structured)
             {

@@ -62,4 +62,14 @@ internal static class SimdMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MinNative(Vector256<float> a, Vector256<float> b) =>
         Avx.IsSupported ? Avx.Min(a, b) : Vector256.MinNative(a, b);
+
+    /// <summary>The CPU's max instruction (two 256-bit halves without AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MaxNative(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.IsSupported ? Avx512F.Max(a, b) : Vector512.Create(MaxNative(a.GetLower(), b.GetLower()), MaxNative(a.GetUpper(), b.GetUpper()));
+
+    /// <summary>The CPU's min instruction (two 256-bit halves without AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MinNative(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.IsSupported ? Avx512F.Min(a, b) : Vector512.Create(MinNative(a.GetLower(), b.GetLower()), MinNative(a.GetUpper(), b.GetUpper()));
 }

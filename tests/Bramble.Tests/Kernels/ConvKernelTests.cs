@@ -152,6 +152,30 @@ public unsafe class ConvKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void NarrowDepthwise3x3PlanesMatchDirectConvolution(Isa isa)
+    {
+        // Planes up to Depthwise3x3.PaddedMaxWidth columns run on a zero-padded copy: MobileNet's 7², 14², 28²,
+        // widths around the vector sizes, paddings wider than the kernel needs, both strides, every activation.
+        var rng = new Random(91 + (int)isa);
+        int[] widths = [1, 2, 3, 4, 5, 7, 8, 9, 13, 14, 15, 16, 17, 28, 31, 32, 33];
+        for (int i = 0; i < 60; i++)
+        {
+            int s = 1 + i % 2, c = rng.Next(1, 5);
+            int pt = rng.Next(4), pl = rng.Next(4), pb = rng.Next(4), pr = rng.Next(4);
+            int h = Math.Max(rng.Next(1, 16), 3 - pt - pb), w = Math.Max(widths[i % widths.Length], 3 - pl - pr);
+            var g = new ConvGeometry(c, h, w, c, 3, 3)
+            {
+                StrideH = s, StrideW = s, PadTop = pt, PadLeft = pl, PadBottom = pb, PadRight = pr, Groups = c,
+            };
+            Check(g, 1 + i % 3 / 2, isa, null, rng, (Activation)(i % 9), ConvAlgorithm.Depthwise);
+        }
+        foreach (int size in new[] { 7, 14, 28 })
+            Check(new ConvGeometry(24, size, size, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 24 },
+                1, isa, null, rng, Activation.Clip, ConvAlgorithm.Depthwise);
+    }
+
     [Fact]
     public void BadGeometryIsAOneLineShapeError()
     {

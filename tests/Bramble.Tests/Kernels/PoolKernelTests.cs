@@ -67,6 +67,45 @@ public unsafe class PoolKernelTests
 
     [Theory]
     [MemberData(nameof(Caps))]
+    public void ThreeWideStride2PoolsMatchReference(Isa isa)
+    {
+        // The rows-first 3-wide stride-2 path: SqueezeNet's ceil-mode pools, ResNet's padded one, odd widths
+        // around the vector sizes, every kind, kernel heights 1 to 4.
+        var rng = new Random(23 + (int)isa);
+        var shapes = new List<PoolGeometry2d>
+        {
+            new(111, 111, 55, 55, 3, 3, 2, 2, 0, 0, 0, 0),
+            new(55, 55, 27, 27, 3, 3, 2, 2, 0, 0, 0, 0),
+            new(27, 27, 13, 13, 3, 3, 2, 2, 0, 0, 0, 0),
+            new(112, 112, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1),
+        };
+        for (int i = 0; i < 40; i++)
+        {
+            int kh = 1 + i % 4, pt = rng.Next(kh), pb = rng.Next(kh), pl = rng.Next(3), pr = rng.Next(3);
+            int h = Math.Max(rng.Next(1, 12), kh), w = rng.Next(3, 90);
+            bool ceil = i % 2 == 0;
+            shapes.Add(new PoolGeometry2d(h, w, OutSize(h, kh, 2, pt, pb, ceil), OutSize(w, 3, 2, pl, pr, ceil), kh, 3, 2, 2, pt, pl, pb, pr));
+        }
+        for (int i = 0; i < shapes.Count; i++)
+        {
+            var g = shapes[i];
+            var kind = (PoolKind)(i % 3);
+            int channels = 1 + i % 3;
+            var p = Parameters(1, channels, g);
+            var x = SgemmTests.Random(rng, channels * g.InHeight * g.InWidth);
+            var expected = new float[channels * g.OutHeight * g.OutWidth];
+            if (kind == PoolKind.Max) PoolReference.Max<float>(p, x, expected, default, false);
+            else PoolReference.Average(p, x, expected, kind == PoolKind.AverageIncludePad);
+            var y = new float[expected.Length];
+            fixed (float* px = x, py = y) Pool2dKernel.Run(kind, g, px, py, channels, null, isa);
+            for (int j = 0; j < y.Length; j++)
+                if (!(MathF.Abs(y[j] - expected[j]) <= 1e-5f * MathF.Max(1, MathF.Abs(expected[j]))))
+                    Assert.Fail($"{kind} {g} cap {isa}: element {j} expected {expected[j]} got {y[j]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
     public void GlobalAverageMatchesReference(Isa isa)
     {
         var rng = new Random(3);

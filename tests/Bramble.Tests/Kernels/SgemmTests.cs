@@ -168,6 +168,25 @@ public unsafe class SgemmTests
     }
 
     [Fact]
+    public void FusedReluAndClipTurnNaNIntoTheLowerBound()
+    {
+        // In-register (full tiles) and row-pass (ragged tiles) epilogues are the CPU's max then min with x first:
+        // NaN becomes the lower bound everywhere, as Relu's scalar definition gives.
+        int m = 13, n = 37, k = 3;
+        var a = new float[m * k];
+        Array.Fill(a, float.NaN);
+        var b = new float[k * n];
+        var c = new float[m * n];
+        foreach (var kernel in GemmKernel.All)
+            foreach (var (e, low) in new[] { (Epilogue.Relu(), 0f), (Epilogue.Clip(-0.5f, 2f), -0.5f) })
+            {
+                fixed (float* pa = a, pb = b, pc = c)
+                    Sgemm.Multiply(kernel, m, n, k, 1, pa, k, false, pb, n, false, 0, pc, n, e, null);
+                foreach (float v in c) Assert.Equal(low, v);
+            }
+    }
+
+    [Fact]
     public void CapSelectsNarrowerKernels()
     {
         Assert.Equal(Isa.Scalar, GemmKernel.Select(Isa.Scalar).Isa);

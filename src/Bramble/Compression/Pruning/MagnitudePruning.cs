@@ -16,12 +16,17 @@ public sealed record MagnitudePruningOptions
     public bool ExemptFirst { get; init; } = true;
     /// <summary>Leave the last prunable layer (the classifier) dense.</summary>
     public bool ExemptLast { get; init; } = true;
+    /// <summary>
+    /// Leave depthwise convolutions dense: k² weights per channel are a sliver of the parameters and the MACs,
+    /// and zeroing most of them cuts channels off (MobileNet-style baseline at 70 %: 88.4 % → 11 % before fine-tuning).
+    /// </summary>
+    public bool ExemptDepthwise { get; init; } = true;
 }
 
 /// <summary>One layer's line in a pruning report; <paramref name="Weight"/> is the initializer the layer reads afterwards.</summary>
 public sealed record PruningLayerReport(string Node, string OpType, long Parameters, double SparsityBefore, double SparsityAfter, string Note, string Weight = "")
 {
-    public bool Exempt => Note == MagnitudePruning.ExemptNote;
+    public bool Exempt => Note is MagnitudePruning.ExemptNote or MagnitudePruning.DepthwiseNote;
 }
 
 /// <summary>
@@ -33,6 +38,13 @@ public static class MagnitudePruning
 {
     /// <summary>The note of a layer left dense because it is the first or last one.</summary>
     public const string ExemptNote = "exempt";
+
+    /// <summary>The note of a depthwise layer left dense (<see cref="MagnitudePruningOptions.ExemptDepthwise"/>).</summary>
+    public const string DepthwiseNote = "depthwise, exempt";
+
+    /// <summary>A grouped Conv with one input channel per filter.</summary>
+    private static bool IsDepthwise(PrunableLayer l) =>
+        l.Node.OpType == "Conv" && l.Node.GetInt("group", 1) > 1 && l.Weight.Shape.Length >= 2 && l.Weight.Shape[1] == 1;
 
     /// <summary>Prunes <paramref name="model"/> in place; returns one report line per prunable layer.</summary>
     public static List<PruningLayerReport> Apply(Model model, MagnitudePruningOptions options)
@@ -47,6 +59,8 @@ public static class MagnitudePruning
         var exempt = new HashSet<Node>();
         if (layers.Count > 0 && options.ExemptFirst) exempt.Add(layers[0].Node);
         if (layers.Count > 0 && options.ExemptLast) exempt.Add(layers[^1].Node);
+        var depthwise = new HashSet<Node>(options.ExemptDepthwise ? layers.Where(l => IsDepthwise(l)).Select(l => l.Node) : []);
+        exempt.UnionWith(depthwise);
 
         // A weight shared by two layers is pruned once, under the first layer that reads it.
         var pruned = new Dictionary<string, string>();
@@ -64,7 +78,8 @@ public static class MagnitudePruning
             double before = PrunableLayer.Sparsity(l.Weight);
             if (exempt.Contains(l.Node))
             {
-                report.Add(new PruningLayerReport(l.Node.DisplayName, l.Node.OpType, l.Weight.Length, before, before, ExemptNote, l.WeightName));
+                string note = depthwise.Contains(l.Node) && !(l == layers[0] || l == layers[^1]) ? DepthwiseNote : ExemptNote;
+                report.Add(new PruningLayerReport(l.Node.DisplayName, l.Node.OpType, l.Weight.Length, before, before, note, l.WeightName));
                 continue;
             }
             if (!pruned.TryGetValue(l.WeightName, out var newName))

@@ -8,7 +8,8 @@ namespace Bramble.Kernels.Conv;
 /// Depthwise 3×3 convolution, stride 1 or 2, dilation 1, any padding: one channel plane at a time,
 /// two output rows per pass so the input rows they share are loaded once, SIMD across the output width.
 /// No padded copy of the input: rows above/below the image read a zeroed row, and the few output columns
-/// whose taps cross the left/right border are computed by a scalar loop with bounds checks. The bias and
+/// whose taps cross the left/right border are computed by a scalar loop with bounds checks (narrow planes, where
+/// that loop would rival the SIMD work, run on a small zero-padded copy instead). The bias and
 /// activation are applied to each finished row pair while it is still in L1.
 /// </summary>
 internal static unsafe class Depthwise3x3
@@ -53,11 +54,16 @@ internal static unsafe class Depthwise3x3
     {
         int h = g.InHeight, wd = g.InWidth, oh = g.OutHeight, ow = g.OutWidth, s = g.StrideH, pt = g.PadTop, pl = g.PadLeft;
         int v = TS.Count;
+        var (xs, xe) = Interior(g, v);
+        if ((xs > 0 || xe < ow) && ow <= PaddedMaxWidth)
+        {
+            PaddedPlane<TS, TV>(g, x, w, y, e, channel, isa);
+            return;
+        }
         float* zero = ZeroRow.Get(wd);
         TV w0 = TS.Splat(w[0]), w1 = TS.Splat(w[1]), w2 = TS.Splat(w[2]);
         TV w3 = TS.Splat(w[3]), w4 = TS.Splat(w[4]), w5 = TS.Splat(w[5]);
         TV w6 = TS.Splat(w[6]), w7 = TS.Splat(w[7]), w8 = TS.Splat(w[8]);
-        var (xs, xe) = Interior(g, v);
         bool simd = xe - xs >= v;
         // Bias seeds the accumulators and None/Relu/Clip become a clamp in registers; other activations
         // run as a pass over each finished row pair (still in L1).
@@ -150,6 +156,45 @@ internal static unsafe class Depthwise3x3
         }
     }
 
+    /// <summary>
+    /// Widest output row run through <see cref="PaddedPlane"/>: on narrow planes (MobileNet's 28², 14², 7²) the
+    /// scalar border columns cost as much as the SIMD interior, and the padded copy of such a plane is small.
+    /// </summary>
+    internal const int PaddedMaxWidth = 32;
+
+    /// <summary>
+    /// A narrow plane via a zero-padded copy: the input padded to (OH−1)·s + 3 rows and a width that makes every
+    /// output column (rounded up to whole vectors) interior, then <see cref="Plane"/> without borders into a
+    /// scratch plane whose first OW columns of each row are the result.
+    /// </summary>
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
+    private static void PaddedPlane<TS, TV>(in ConvGeometry g, float* x, float* w, float* y, in Epilogue e, int channel, Isa isa)
+        where TS : struct, ISimdF<TV> where TV : struct
+    {
+        int v = TS.Count, s = g.StrideH, oh = g.OutHeight, ow = g.OutWidth, wd = g.InWidth, pl = g.PadLeft;
+        int owv = (ow + v - 1) / v * v;
+        // Stride 2 needs one column more than OutWidth implies: a vector block reads 2·v + 2 columns.
+        int wp = (owv - 1) * s + 2 + s, hp = (oh - 1) * s + 3;
+        var padded = g with { InHeight = hp, InWidth = wp, PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0 };
+        float* xp = PaddedScratch.Get(hp * wp + oh * owv), yp = xp + hp * wp;
+        int copied = Math.Clamp(wp - pl, 0, wd);
+        for (int r = 0; r < hp; r++)
+        {
+            var row = new Span<float>(xp + (long)r * wp, wp);
+            int iy = r - g.PadTop;
+            if ((uint)iy >= (uint)g.InHeight || copied == 0)
+            {
+                row.Clear();
+                continue;
+            }
+            row[..pl].Clear();
+            new ReadOnlySpan<float>(x + (long)iy * wd, copied).CopyTo(row[pl..]);
+            row[(pl + copied)..].Clear();
+        }
+        Plane<TS, TV>(padded, xp, w, yp, e, channel, isa);
+        for (int r = 0; r < oh; r++) new ReadOnlySpan<float>(yp + (long)r * owv, ow).CopyTo(new Span<float>(y + (long)r * ow, ow));
+    }
+
     /// <summary>Scalar outputs [x0, x1) of one row with column bounds checks (rows are already valid or zero).</summary>
     [MethodImpl(HotCode.Options)] // called per row: tier-0 code here costs more than the SIMD body
     private static void Edges(float* r0, float* r1, float* r2, float* w, float* y, int x0, int x1, int s, int pl, int wd, float bias, float lo, float hi)
@@ -177,6 +222,19 @@ internal static unsafe class Depthwise3x3
             var row = t_row;
             if (row == null || row.Length < floats) t_row = row = GC.AllocateArray<float>(floats + 32, pinned: true);
             return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(row));
+        }
+    }
+
+    /// <summary>A per-thread buffer for <see cref="PaddedPlane"/>'s padded input and output planes.</summary>
+    private static class PaddedScratch
+    {
+        [ThreadStatic] private static float[]? t_buffer;
+
+        public static float* Get(int floats)
+        {
+            var buffer = t_buffer;
+            if (buffer == null || buffer.Length < floats) t_buffer = buffer = GC.AllocateArray<float>(floats + 32, pinned: true);
+            return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
         }
     }
 

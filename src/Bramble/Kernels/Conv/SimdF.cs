@@ -28,6 +28,10 @@ internal unsafe interface ISimdF<TV> where TV : struct
     static abstract TV Add(TV a, TV b);
     static abstract TV LoadEven(float* p);
     static abstract TV LoadOdd(float* p);
+    /// <summary>The even elements of the 2·Count floats lo‖hi, in <see cref="LoadEven"/>'s lane order.</summary>
+    static abstract TV PickEven(TV lo, TV hi);
+    /// <summary>The odd elements of the 2·Count floats lo‖hi, in <see cref="LoadOdd"/>'s lane order.</summary>
+    static abstract TV PickOdd(TV lo, TV hi);
     static abstract void StoreEvenOrder(TV v, float* p);
     static abstract float Sum(TV v);
     static abstract float MaxAcross(TV v);
@@ -46,8 +50,10 @@ internal unsafe struct F256 : ISimdF<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => SimdMath.MinNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     // In-lane picks give [0 2 8 10 | 4 6 12 14]; StoreEvenOrder's 64-bit permute restores order.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadEven(float* p) => Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0b10_00_10_00);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadOdd(float* p) => Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0b11_01_11_01);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadEven(float* p) => PickEven(Vector256.Load(p), Vector256.Load(p + 8));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadOdd(float* p) => PickOdd(Vector256.Load(p), Vector256.Load(p + 8));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> PickEven(Vector256<float> lo, Vector256<float> hi) => Avx.Shuffle(lo, hi, 0b10_00_10_00);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> PickOdd(Vector256<float> lo, Vector256<float> hi) => Avx.Shuffle(lo, hi, 0b11_01_11_01);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreEvenOrder(Vector256<float> v, float* p) => Vector256.Store(Avx2.Permute4x64(v.AsDouble(), 0b11_01_10_00).AsSingle(), p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector128.Sum(v.GetLower() + v.GetUpper());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector256<float> v) => F128.MaxAcross(Vector128.Max(v.GetLower(), v.GetUpper()));
@@ -66,13 +72,15 @@ internal unsafe struct F128 : ISimdF<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Min(Vector128<float> a, Vector128<float> b) => SimdMath.MinNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> LoadEven(float* p) => Sse.IsSupported
-        ? Sse.Shuffle(Vector128.Load(p), Vector128.Load(p + 4), 0b10_00_10_00)
-        : AdvSimd.Arm64.UnzipEven(Vector128.Load(p), Vector128.Load(p + 4));
+    public static Vector128<float> LoadEven(float* p) => PickEven(Vector128.Load(p), Vector128.Load(p + 4));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> LoadOdd(float* p) => Sse.IsSupported
-        ? Sse.Shuffle(Vector128.Load(p), Vector128.Load(p + 4), 0b11_01_11_01)
-        : AdvSimd.Arm64.UnzipOdd(Vector128.Load(p), Vector128.Load(p + 4));
+    public static Vector128<float> LoadOdd(float* p) => PickOdd(Vector128.Load(p), Vector128.Load(p + 4));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> PickEven(Vector128<float> lo, Vector128<float> hi) =>
+        Sse.IsSupported ? Sse.Shuffle(lo, hi, 0b10_00_10_00) : AdvSimd.Arm64.UnzipEven(lo, hi);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> PickOdd(Vector128<float> lo, Vector128<float> hi) =>
+        Sse.IsSupported ? Sse.Shuffle(lo, hi, 0b11_01_11_01) : AdvSimd.Arm64.UnzipOdd(lo, hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreEvenOrder(Vector128<float> v, float* p) => Vector128.Store(v, p);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -49,6 +49,8 @@ public readonly unsafe struct Epilogue
         Beta = activation == Activation.HardSigmoid && alpha == 0 && beta == 0 ? 0.5f : beta;
         Bias = bias;
         BiasKind = biasKind;
+        ClampLow = activation == Activation.Clip ? alpha : 0;
+        ClampHigh = activation == Activation.Clip ? beta : float.PositiveInfinity;
     }
 
     public Activation Activation { get; }
@@ -61,6 +63,15 @@ public readonly unsafe struct Epilogue
 
     public float* Bias { get; }
     public BiasKind BiasKind { get; }
+
+    /// <summary>
+    /// Relu and Clip as one clamp to [ClampLow, ClampHigh] ([0, +∞) for Relu), so vector paths run them as the
+    /// CPU's max then min instruction (SimdMath.MaxNative/MinNative with x first: NaN becomes ClampLow).
+    /// </summary>
+    internal float ClampLow { get; }
+
+    /// <summary>Upper bound of the Relu/Clip clamp (see <see cref="ClampLow"/>).</summary>
+    internal float ClampHigh { get; }
 
     /// <summary>No bias, no activation.</summary>
     public static Epilogue None => default;
@@ -89,7 +100,12 @@ public readonly unsafe struct Epilogue
         {
             case Activation.Relu: return x > 0 ? x : 0;
             case Activation.LeakyRelu: return x >= 0 ? x : Alpha * x;
-            case Activation.Clip: return MathF.Min(MathF.Max(x, Alpha), Beta);
+            case Activation.Clip:
+            {
+                // As the vector paths' max-then-min instructions: a NaN becomes the lower bound.
+                float low = x >= Alpha ? x : Alpha;
+                return low <= Beta ? low : Beta;
+            }
             case Activation.Sigmoid: return 1f / (1f + MathF.Exp(-x));
             case Activation.HardSigmoid: return MathF.Max(0, MathF.Min(1, Alpha * x + Beta));
             case Activation.HardSwish: return x * MathF.Max(0, MathF.Min(1, x * (1f / 6) + 0.5f));

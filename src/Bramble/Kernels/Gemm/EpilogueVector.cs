@@ -5,7 +5,8 @@ namespace Bramble.Kernels.Gemm;
 
 /// <summary>
 /// Vector forms of <see cref="Epilogue.ApplyScalar"/>, one per width (same formulas; Mish clamps its exponent
-/// at 20 where mish(x) = x). Tails run the scalar definition.
+/// at 20 where mish(x) = x; Relu and Clip are the CPU's max/min instructions, x first, so a NaN becomes the lower bound).
+/// Tails run the scalar definition.
 /// </summary>
 internal static unsafe class EpilogueVector
 {
@@ -38,10 +39,10 @@ internal static unsafe class EpilogueVector
     {
         switch (e.Activation)
         {
-            case Activation.Relu: return Vector512.Max(x, Vector512<float>.Zero);
+            case Activation.Relu: return SimdMath.MaxNative(x, Vector512<float>.Zero);
             case Activation.LeakyRelu:
                 return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), x, x * e.Alpha);
-            case Activation.Clip: return Vector512.Min(Vector512.Max(x, Vector512.Create(e.Alpha)), Vector512.Create(e.Beta));
+            case Activation.Clip: return SimdMath.MinNative(SimdMath.MaxNative(x, Vector512.Create(e.Alpha)), Vector512.Create(e.Beta));
             case Activation.Sigmoid: return Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
             case Activation.HardSigmoid:
                 return Vector512.Max(Vector512<float>.Zero, Vector512.Min(Vector512<float>.One, x * e.Alpha + Vector512.Create(e.Beta)));
@@ -78,10 +79,10 @@ internal static unsafe class EpilogueVector
     {
         switch (e.Activation)
         {
-            case Activation.Relu: return Vector256.Max(x, Vector256<float>.Zero);
+            case Activation.Relu: return SimdMath.MaxNative(x, Vector256<float>.Zero);
             case Activation.LeakyRelu:
                 return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), x, x * e.Alpha);
-            case Activation.Clip: return Vector256.Min(Vector256.Max(x, Vector256.Create(e.Alpha)), Vector256.Create(e.Beta));
+            case Activation.Clip: return SimdMath.MinNative(SimdMath.MaxNative(x, Vector256.Create(e.Alpha)), Vector256.Create(e.Beta));
             case Activation.Sigmoid: return Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
             case Activation.HardSigmoid:
                 return Vector256.Max(Vector256<float>.Zero, Vector256.Min(Vector256<float>.One, x * e.Alpha + Vector256.Create(e.Beta)));
@@ -118,10 +119,10 @@ internal static unsafe class EpilogueVector
     {
         switch (e.Activation)
         {
-            case Activation.Relu: return Vector128.Max(x, Vector128<float>.Zero);
+            case Activation.Relu: return SimdMath.MaxNative(x, Vector128<float>.Zero);
             case Activation.LeakyRelu:
                 return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), x, x * e.Alpha);
-            case Activation.Clip: return Vector128.Min(Vector128.Max(x, Vector128.Create(e.Alpha)), Vector128.Create(e.Beta));
+            case Activation.Clip: return SimdMath.MinNative(SimdMath.MaxNative(x, Vector128.Create(e.Alpha)), Vector128.Create(e.Beta));
             case Activation.Sigmoid: return Vector128<float>.One / (Vector128<float>.One + Vector128.Exp(-x));
             case Activation.HardSigmoid:
                 return Vector128.Max(Vector128<float>.Zero, Vector128.Min(Vector128<float>.One, x * e.Alpha + Vector128.Create(e.Beta)));

@@ -8,7 +8,8 @@ namespace Bramble.Kernels.Gemm;
 /// layers with a short K (first layers, 1×1 convolutions over few channels) do not pay a second pass over
 /// C. Only bias and the activations that cost one or two instructions run here (<see cref="Epilogue.RunsInKernel"/>);
 /// the driver applies the others (and ragged edge tiles) with <see cref="Epilogue.Apply"/>. Same formulas
-/// and operation order as <see cref="EpilogueVector"/>: (x + row bias) + column bias, then the activation.
+/// and operation order as <see cref="EpilogueVector"/>: (x + row bias) + column bias, then the activation
+/// (Relu/Clip as the CPU's max and min instructions: a NaN becomes the lower bound, as in <see cref="EpilogueVector"/>).
 /// </summary>
 internal static unsafe class TileEpilogue
 {
@@ -31,39 +32,34 @@ internal static unsafe class TileEpilogue
     public static Vector512<float> Apply(Epilogue* e, Vector512<float> x, float rowBias, Vector512<float> colBias)
     {
         x = x + Vector512.Create(rowBias) + colBias;
-        switch (e->Activation)
-        {
-            case Activation.Relu: return Vector512.Max(x, Vector512<float>.Zero);
-            case Activation.LeakyRelu: return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), x, x * e->Alpha);
-            case Activation.Clip: return Vector512.Min(Vector512.Max(x, Vector512.Create(e->Alpha)), Vector512.Create(e->Beta));
-            default: return x;
-        }
+        var activation = e->Activation;
+        if (activation == Activation.None) return x;
+        if (activation == Activation.LeakyRelu) return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), x, x * e->Alpha);
+        return SimdMath.MinNative(SimdMath.MaxNative(x, Vector512.Create(e->ClampLow)), Vector512.Create(e->ClampHigh));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Apply(Epilogue* e, Vector256<float> x, float rowBias, Vector256<float> colBias)
     {
         x = x + Vector256.Create(rowBias) + colBias;
-        switch (e->Activation)
-        {
-            case Activation.Relu: return Vector256.Max(x, Vector256<float>.Zero);
-            case Activation.LeakyRelu: return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), x, x * e->Alpha);
-            case Activation.Clip: return Vector256.Min(Vector256.Max(x, Vector256.Create(e->Alpha)), Vector256.Create(e->Beta));
-            default: return x;
-        }
+        // Two predictable branches and one max + one min instruction: the IEEE Vector256.Max/Min take a dozen
+        // instructions each and, with twelve accumulators live, spill — for short-K layers that cost more than the loop.
+        var activation = e->Activation;
+        if (activation == Activation.None) return x;
+        if (activation == Activation.LeakyRelu) return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), x, x * e->Alpha);
+        return SimdMath.MinNative(SimdMath.MaxNative(x, Vector256.Create(e->ClampLow)), Vector256.Create(e->ClampHigh));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Apply(Epilogue* e, Vector128<float> x, float rowBias, Vector128<float> colBias)
     {
         x = x + Vector128.Create(rowBias) + colBias;
-        switch (e->Activation)
-        {
-            case Activation.Relu: return Vector128.Max(x, Vector128<float>.Zero);
-            case Activation.LeakyRelu: return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), x, x * e->Alpha);
-            case Activation.Clip: return Vector128.Min(Vector128.Max(x, Vector128.Create(e->Alpha)), Vector128.Create(e->Beta));
-            default: return x;
-        }
+        // Two predictable branches and one max + one min instruction: the IEEE Vector128.Max/Min take a dozen
+        // instructions each and, with twelve accumulators live, spill — for short-K layers that cost more than the loop.
+        var activation = e->Activation;
+        if (activation == Activation.None) return x;
+        if (activation == Activation.LeakyRelu) return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), x, x * e->Alpha);
+        return SimdMath.MinNative(SimdMath.MaxNative(x, Vector128.Create(e->ClampLow)), Vector128.Create(e->ClampHigh));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -74,12 +74,17 @@ public static unsafe class Pool2dKernel
             for (int ox = xs; ; ox = Math.Min(ox + v, xe - v))
             {
                 float* p = x + (long)(iy0 + ky0) * wd + ox * s - g.PadLeft;
-                TV acc = Taps<TS, TV>(p, kw, s, max);
-                for (int ky = ky0 + 1; ky < ky1; ky++)
+                TV acc;
+                if (s == 2 && kw == 3) acc = ThreeWideStride2<TS, TV>(p, wd, ky1 - ky0, max);
+                else
                 {
-                    p += wd;
-                    var t = Taps<TS, TV>(p, kw, s, max);
-                    acc = max ? TS.Max(acc, t) : TS.Add(acc, t);
+                    acc = Taps<TS, TV>(p, kw, s, max);
+                    for (int ky = ky0 + 1; ky < ky1; ky++)
+                    {
+                        p += wd;
+                        var t = Taps<TS, TV>(p, kw, s, max);
+                        acc = max ? TS.Max(acc, t) : TS.Add(acc, t);
+                    }
                 }
                 if (!max) acc = TS.Fma(acc, scale, TS.Zero);
                 if (s == 1) TS.Store(acc, yr + ox); else TS.StoreEvenOrder(acc, yr + ox);
@@ -88,6 +93,35 @@ public static unsafe class Pool2dKernel
             Scalar(kind, g, x, y, oy, oy + 1, 0, xs);
             Scalar(kind, g, x, y, oy, oy + 1, xe, ow);
         }
+    }
+
+    /// <summary>
+    /// The 3-wide stride-2 window (ResNet's and SqueezeNet's max pools) over <paramref name="rows"/> rows: reduce the
+    /// rows first on plain loads at column offsets 0 and 2, then pick the even/odd lanes once (taps 0, 1 from offset 0,
+    /// tap 2 from offset 2) — 4 loads per row and 3 shuffles per output vector instead of 6 loads and 3 shuffles per row.
+    /// Reads columns 0 … 2·Count + 1 of each row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV ThreeWideStride2<TS, TV>(float* p, int wd, int rows, bool max) where TS : struct, ISimdF<TV> where TV : struct
+    {
+        int v = TS.Count;
+        TV a0 = TS.Load(p), a1 = TS.Load(p + v), b0 = TS.Load(p + 2), b1 = TS.Load(p + 2 + v);
+        for (int r = 1; r < rows; r++)
+        {
+            p += wd;
+            if (max)
+            {
+                a0 = TS.Max(a0, TS.Load(p)); a1 = TS.Max(a1, TS.Load(p + v));
+                b0 = TS.Max(b0, TS.Load(p + 2)); b1 = TS.Max(b1, TS.Load(p + 2 + v));
+            }
+            else
+            {
+                a0 = TS.Add(a0, TS.Load(p)); a1 = TS.Add(a1, TS.Load(p + v));
+                b0 = TS.Add(b0, TS.Load(p + 2)); b1 = TS.Add(b1, TS.Load(p + 2 + v));
+            }
+        }
+        TV t0 = TS.PickEven(a0, a1), t1 = TS.PickOdd(a0, a1), t2 = TS.PickEven(b0, b1);
+        return max ? TS.Max(TS.Max(t0, t1), t2) : TS.Add(TS.Add(t0, t1), t2);
     }
 
     /// <summary>Max or sum over the kw taps of one input row for a vector of outputs at stride <paramref name="s"/> (1 or 2).</summary>

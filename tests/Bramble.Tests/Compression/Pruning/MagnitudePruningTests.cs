@@ -26,6 +26,32 @@ public class MagnitudePruningTests
         Assert.Equal(Sparsity(model, "conv2"), report[1].SparsityAfter, 6);
     }
 
+    /// <summary>x → conv1 3×3 (4) → dw 3×3 (group 4) → conv3 1×1 (4) → conv4 1×1 (2): the depthwise layer stays dense unless asked.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void DepthwiseConvsAreExemptByDefault(bool exempt)
+    {
+        var rng = new Random(5);
+        var g = new Bramble.Graph.Graph();
+        g.Inputs.Add(Bramble.Graph.ValueInfo.Of("x", DataType.Float32, 1, 3, 6, 6));
+        g.Initializers["w1"] = PruningModels.Random(rng, 4, 3, 3, 3);
+        g.Initializers["wd"] = PruningModels.Random(rng, 4, 1, 3, 3);
+        g.Initializers["w3"] = PruningModels.Random(rng, 4, 4, 1, 1);
+        g.Initializers["w4"] = PruningModels.Random(rng, 2, 4, 1, 1);
+        g.Nodes.Add(PruningModels.Conv("conv1", "x", "w1", null, "a", 3));
+        g.Nodes.Add(PruningModels.Conv("dw", "a", "wd", null, "b", 3, group: 4));
+        g.Nodes.Add(PruningModels.Conv("conv3", "b", "w3", null, "c", 1));
+        g.Nodes.Add(PruningModels.Conv("conv4", "c", "w4", null, "y", 1));
+        g.Outputs.Add(Bramble.Graph.ValueInfo.Of("y", DataType.Float32, 1, 2, 6, 6));
+        using var model = new Bramble.Graph.Model(g);
+        var report = MagnitudePruning.Apply(model, new MagnitudePruningOptions { Sparsity = 0.75, ExemptDepthwise = exempt });
+        Assert.Equal(exempt ? MagnitudePruning.DepthwiseNote : "", report[1].Note);
+        Assert.Equal(exempt, report[1].Exempt);
+        Assert.Equal(exempt ? 0 : 27 / 36.0, Sparsity(model, "dw"), 6);
+        Assert.Equal(0.75, Sparsity(model, "conv3"), 6);
+    }
+
     [Fact]
     public void KeptWeightsAreTheLargest()
     {
