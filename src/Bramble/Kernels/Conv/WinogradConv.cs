@@ -190,22 +190,29 @@ public sealed unsafe class WinogradConv : IDisposable
             return;
         }
         int blocks = batch * _plan.BlocksPerImage;
-        int parts = Math.Min(threads, blocks);
-        var job = new WinogradJob<TV, TL>
-        {
-            Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace, Blocks = blocks,
-        };
-        if (parts > 1 && pool != null)
+        if (Math.Min(threads, blocks) > 1)
         {
             // Whole blocks per worker: each keeps its V and M in its own L2.
-            job.Parts = parts;
-            pool.For(parts, ref job);
+            int next = 0;
+            var job = new WinogradJob<TV, TL>
+            {
+                Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace, Blocks = blocks, Next = &next,
+            };
+            pool!.For(Math.Min(threads, blocks), ref job);
+        }
+        else if (threads > 1)
+        {
+            // A single block: all threads share each of its phases.
+            var job = new WinogradPhasesJob<TV, TL> { Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace };
+            job.Run(pool!, blocks, threads);
         }
         else
         {
-            // One block (or one thread): blocks in turn on this thread, each GEMM split over the pool.
-            job.Parts = 1;
-            job.GemmPool = pool;
+            int next = 0;
+            var job = new WinogradJob<TV, TL>
+            {
+                Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace, Blocks = blocks, Next = &next,
+            };
             job.Invoke(0);
         }
     }
