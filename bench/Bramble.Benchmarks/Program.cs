@@ -8,6 +8,8 @@ else if (args.Length > 0 && args[0] == "profile-overhead")
     ProfileOverheadReport.Run(args);
 else if (args.Length > 1 && args[0] == "profile")
     ModelConvProfile.Run(args);
+else if (args.Length > 1 && args[0] == "scaling")
+    ThreadScalingReport.Run(args);
 else if (args.Length > 1 && args[0] == "winograd-model")
     WinogradModelReport.Run(args);
 else if (args.Length > 0 && args[0] == "winograd")

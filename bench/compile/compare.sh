@@ -90,7 +90,7 @@ cpu() { cut -d' ' -f3 "$WORK/$1" | median; }
 rss_mb() { cut -d' ' -f2 "$WORK/$1" | median | awk '{printf "%.1f", $1 / 1024}'; }
 c_first=$(first compiled); r_first=$(first run)
 c_lat=$("$OUT/$NAME" "${IN_ARGS[@]}" --bench "$RUNS" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
-c_info=$("$OUT/$NAME" "${IN_ARGS[@]}" --bench 1 | sed -n 's/.*weights \([0-9.]*\) MB, arena \([0-9.]*\) MB.*/\1 \2/p')
+c_info=$("$OUT/$NAME" "${IN_ARGS[@]}" --bench 1 | sed -n 's/.*weights \([0-9.]*\) MB.*originals \([0-9.]*\) MB), arena \([0-9.]*\) MB.*/\1 \3 \2/p')
 r_lat=$("${BRAMBLE[@]}" bench "$MODEL" -t "$THREADS" "${SHAPE_ARGS[@]}" -n "$RUNS" --json | /usr/bin/python3 -c 'import json,sys; print("%.3f" % json.load(sys.stdin)["latency_median_ms"])')
 o_first="-"; o_lat="-"; o_rss="-"
 if ((HAVE_ORT)); then
@@ -107,5 +107,5 @@ printf "%-10s %10s %12s %10s %10s\n" tool "first(s)" "median(ms)" "peakMB" "size
 printf "%-10s %10s %12s %10s %10s\n" compiled "$c_first" "$c_lat" "$(rss_mb compiled)" "$size"
 printf "%-10s %10s %12s %10s %10s\n" bramble "$r_first" "$r_lat" "$(rss_mb run)" "-"
 printf "%-10s %10s %12s %10s %10s\n" ort-node "$o_first" "$o_lat" "$o_rss" "-"
-echo "compiled/bramble first result: $ratio (CPU seconds to first result: $c_cpu / $r_cpu = $cpu_ratio)   outputs identical to bramble run: $SAME   max |bramble - ort|: $ORT_DIFF   weights+arena MB: ${c_info:-?}"
-echo "ROW $NAME $c_first $r_first $o_first $ratio $c_lat $r_lat $o_lat $(rss_mb compiled) $(rss_mb run) $o_rss $size $SAME $ORT_DIFF ${c_info:-? ?} $c_cpu $r_cpu $cpu_ratio"
+echo "compiled/bramble first result: $ratio (CPU seconds to first result: $c_cpu / $r_cpu = $cpu_ratio)   outputs identical to bramble run: $SAME   max |bramble - ort|: $ORT_DIFF   weights arena originals MB: ${c_info:-?}"
+echo "ROW $NAME $c_first $r_first $o_first $ratio $c_lat $r_lat $o_lat $(rss_mb compiled) $(rss_mb run) $o_rss $size $SAME $ORT_DIFF ${c_info:-? ? ?} $c_cpu $r_cpu $cpu_ratio"

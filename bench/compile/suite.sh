@@ -42,8 +42,8 @@ done
 
 echo
 echo "threads ${THREADS:-2}, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-16s | %8s %8s %8s %6s | %6s %6s %6s | %9s %9s %9s | %8s %8s %8s | %7s | %5s %8s | %s\n" model "first c" "run" ort "c/run" "cpu c" run "c/run" "median c" run ort "RSS c" run ort "size" same "|Δort|" "weights+arena MB"
-while read -r name cf rf of ratio cl rl ol cr rr orr size same diff w a cc rc cratio; do
-    printf "%-16s | %7ss %7ss %7ss %6s | %5ss %5ss %6s | %7sms %7sms %7sms | %6sMB %6sMB %6sMB | %5sMB | %5s %8s | %s + %s\n" \
-        "$name" "$cf" "$rf" "$of" "$ratio" "$cc" "$rc" "$cratio" "$cl" "$rl" "$ol" "$cr" "$rr" "$orr" "$size" "$same" "$diff" "$w" "$a"
+printf "%-16s | %8s %8s %8s %6s | %6s %6s %6s | %9s %9s %9s | %8s %8s %8s | %7s | %5s %8s | %s\n" model "first c" "run" ort "c/run" "cpu c" run "c/run" "median c" run ort "RSS c" run ort "size" same "|Δort|" "weights(packed)+arena MB, originals"
+while read -r name cf rf of ratio cl rl ol cr rr orr size same diff w a orig cc rc cratio; do
+    printf "%-16s | %7ss %7ss %7ss %6s | %5ss %5ss %6s | %7sms %7sms %7sms | %6sMB %6sMB %6sMB | %5sMB | %5s %8s | %s + %s, %s\n" \
+        "$name" "$cf" "$rf" "$of" "$ratio" "$cc" "$rc" "$cratio" "$cl" "$rl" "$ol" "$cr" "$rr" "$orr" "$size" "$same" "$diff" "$w" "$a" "$orig"
 done < "$ROWS"

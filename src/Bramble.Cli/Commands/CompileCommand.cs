@@ -71,7 +71,7 @@ internal static class CompileCommand
                 string outDir = parsed.GetRequiredValue(output);
                 var result = ModelCompiler.Compile(model, options, outDir);
                 var o = context.Out;
-                o.WriteLine($"{path}: {result.Steps} steps, weights {Mb(result.WeightBytes)}, arena {Mb(result.ArenaBytes)}");
+                o.WriteLine($"{path}: {result.Steps} steps, weights {Mb(result.WeightBytes)} ({Mb(result.PackedWeightBytes)} packed for the kernels), arena {Mb(result.ArenaBytes)}");
                 o.WriteLine($"generated {result.SourceFile} in {result.GenerateTime.TotalSeconds:F1} s");
                 if (result.Artifact != null)
                     o.WriteLine($"published {result.Artifact} ({Mb(new FileInfo(result.Artifact).Length)}) in {result.PublishTime.TotalSeconds:F0} s, {result.Warnings.Count} warnings");

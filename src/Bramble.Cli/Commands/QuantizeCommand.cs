@@ -31,16 +31,23 @@ internal static class QuantizeCommand
         var mean = new Option<float>("--mean") { Description = "Image preprocessing: subtracted from pixel/255", DefaultValueFactory = _ => 0f };
         var std = new Option<float>("--std") { Description = "Image preprocessing: divides (pixel/255 - mean)", DefaultValueFactory = _ => 1f };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the quantized QDQ model" };
+        var study = new Option<bool>("--study") { Description = "Print accuracy for weight bits × activation bits (simulated quantization) and int8 vs float latency and size" };
+        var studyWeights = new Option<int[]>("--study-weight-bits") { Description = "Weight bit widths of the study's rows", DefaultValueFactory = _ => [8, 6, 5, 4, 3, 2], AllowMultipleArgumentsPerToken = true };
+        var studyActivations = new Option<int[]>("--study-activation-bits") { Description = "Activation bit widths of the study's columns", DefaultValueFactory = _ => [8, 6, 5, 4], AllowMultipleArgumentsPerToken = true };
+        var studySamples = new Option<int>("--study-samples") { Description = "Labelled test samples scored per study cell", DefaultValueFactory = _ => 1000 };
         var command = new Command("quantize", "Post-training int8 quantization to a QDQ ONNX model");
         args.AddTo(command);
-        foreach (var o in new Option[] { calib, dataset, samples, method, weights, activations, exclude, mean, std, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { calib, dataset, samples, method, weights, activations, exclude, mean, std, output, study, studyWeights, studyActivations, studySamples }) command.Options.Add(o);
         Validation.AtLeast(samples, 1);
+        Validation.AtLeast(studySamples, 1);
         command.SetAction(parsed =>
         {
             var calibPaths = parsed.GetValue(calib) ?? [];
             string? datasetName = parsed.GetValue(dataset);
             if ((calibPaths.Length == 0) == (datasetName == null)) throw new CliUsageException("give exactly one of --calib or --dataset");
-            string outPath = parsed.GetValue(output) ?? throw new CliUsageException("give the output path with -o");
+            bool studyMode = parsed.GetValue(study);
+            string? outPath = parsed.GetValue(output);
+            if (outPath == null && !studyMode) throw new CliUsageException("give the output path with -o");
             var (path, model) = args.LoadModel(parsed, context);
             using (model)
             {
@@ -55,15 +62,22 @@ internal static class QuantizeCommand
                     PerChannelWeights = parsed.GetValue(weights) != "per-tensor",
                     SignedActivations = parsed.GetValue(activations) == "int8",
                     Exclude = new HashSet<string>(parsed.GetValue(exclude) ?? []),
-                    Progress = (done, total) => Progress(context, done, total),
+                    Progress = (done, total) => Progress(context, done, total, "calibrating"),
                 };
+                var sessionOptions = new SessionOptions { InputShapes = shapes, Threads = parsed.GetValue(args.Threads) };
+                if (studyMode)
+                {
+                    var result = QuantizationStudy.Run(model, source, options, parsed.GetValue(studyWeights)!, parsed.GetValue(studyActivations)!,
+                        parsed.GetValue(studySamples), sessionOptions, (done, total) => Progress(context, done, total, "study"));
+                    QuantizeStudyReport.Print(context, path, result);
+                }
                 var (quantized, report) = Quantizer.Quantize(model, source, options);
                 using (quantized)
                 {
-                    OnnxWriter.Save(quantized, outPath);
-                    var sessionOptions = new SessionOptions { InputShapes = shapes, Threads = parsed.GetValue(args.Threads) };
+                    if (outPath != null) OnnxWriter.Save(quantized, outPath);
                     var cosine = Quantizer.CompareOutputs(model, quantized, source, Math.Min(4, options.Samples), sessionOptions);
-                    Print(context, path, outPath, report, cosine);
+                    Print(context, path, outPath ?? "(not written)", report, cosine);
+                    if (studyMode) QuantizeStudyReport.PrintCost(context, model, quantized, report, source, shapes);
                 }
             }
             return Cli.ExitOk;
@@ -71,11 +85,11 @@ internal static class QuantizeCommand
         return command;
     }
 
-    private static void Progress(CliContext context, int done, int total)
+    private static void Progress(CliContext context, int done, int total, string what)
     {
         const int width = 30;
         int filled = total == 0 ? width : done * width / total;
-        context.Err.Write($"\rcalibrating [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total}");
+        context.Err.Write($"\r{what} [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total}");
         if (done >= total) context.Err.WriteLine();
     }
 

@@ -14,6 +14,8 @@ public sealed record CompileResult
     public string? Artifact { get; init; }
     public required string TypeName { get; init; }
     public long WeightBytes { get; init; }
+    /// <summary>Bytes of <see cref="WeightBytes"/> that hold kernels' prepared (packed) weights rather than originals.</summary>
+    public long PackedWeightBytes { get; init; }
     public long ArenaBytes { get; init; }
     public int Steps { get; init; }
     /// <summary>Compiler warnings of the publish (trim/AOT analyzers included); expected empty.</summary>
@@ -88,7 +90,7 @@ public static class ModelCompiler
         var plan = session.PlanFor(shapes)
             ?? throw new ShapeException($"compile: {model.Source} has shapes that depend on values known only at run time, so it cannot be planned statically");
 
-        var blob = new WeightBlobBuilder();
+        using var blob = new WeightBlobBuilder();
         var writer = new ModelSourceWriter(plan, session.Model, options, typeName, blob);
         string source = writer.Write();
 
@@ -111,6 +113,7 @@ public static class ModelCompiler
             SourceFile = sourceFile,
             TypeName = typeName,
             WeightBytes = blob.Length,
+            PackedWeightBytes = writer.PackedBytes,
             ArenaBytes = writer.ArenaBytes,
             Steps = writer.StepCount,
         };

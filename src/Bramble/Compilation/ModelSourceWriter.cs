@@ -1,5 +1,6 @@
 using System.Text;
 using Bramble.Graph;
+using Bramble.Kernels;
 using Bramble.Runtime;
 using Bramble.Tensors;
 using Attribute = Bramble.Graph.Attribute;
@@ -58,6 +59,11 @@ internal sealed class ModelSourceWriter
 
     public int StepCount { get; private set; }
 
+    /// <summary>Bytes of the blob holding kernels' prepared weights (packed at compile time).</summary>
+    public long PackedBytes { get; private set; }
+
+    private bool[] _rawNeeded = [];
+
     private void Need(int v)
     {
         while (v >= 0 && !_needed[v])
@@ -72,18 +78,25 @@ internal sealed class ModelSourceWriter
     public string Write()
     {
         var values = _plan.Values;
+        // Kernels' prepared weights first: which originals the executable still needs depends on them.
+        var packing = new PrepackedSteps(_plan, _model, CompiledRuntime.OptionsFor(_options.Threads, _options.MaxIsa, _options.ReferenceKernels), _blob);
+        PackedBytes = packing.PackedBytes;
+        _rawNeeded = packing.RawNeeded;
         for (int v = 0; v < values.Length; v++)
             if (_needed[v]) _statements.Add($"{Field(v)} = {TensorExpression(v)}; // {Comment(values[v].Name)}");
         int stepIndex = 0;
         var runLines = new List<string>();
-        foreach (var step in _plan.Steps)
+        for (int s = 0; s < _plan.Steps.Length; s++)
         {
+            var step = _plan.Steps[s];
             // Views alias their input's bytes (the tensors above already share memory): nothing to run.
             if (step.Op.IsView) continue;
             string ins = string.Join(", ", step.Inputs.Select(i => i < 0 ? "null" : Field(i)));
             string outs = string.Join(", ", step.Outputs.Select(o => o < 0 ? "null" : Field(o)));
             long opset = _model.OpsetFor(step.Op.Node.Domain);
-            _statements.Add($"_s{stepIndex} = rt.Step({NodeExpression(step.Op.Node)}, {opset}, [{ins}], [{outs}], {step.WorkspaceOffset}, {step.WorkspaceBytes});");
+            // (offset, bytes) of each buffer of prepared weights, in the order the step's Prepare takes them.
+            string packed = "[" + string.Join(", ", packing.Entries[s]) + "]";
+            _statements.Add($"_s{stepIndex} = rt.Step({NodeExpression(step.Op.Node)}, {opset}, [{ins}], [{outs}], {step.WorkspaceOffset}, {step.WorkspaceBytes}, {packed});");
             runLines.Add($"        _s{stepIndex}.Execute(); // {Comment(step.Op.Node.Describe())}");
             stepIndex++;
         }
@@ -95,7 +108,8 @@ internal sealed class ModelSourceWriter
     {
         var value = _plan.Values[v];
         string type = CSharpLiteral.DataType(value.Type), shape = CSharpLiteral.Ints(value.Shape);
-        if (value.Constant != null) return $"rt.Weight({type}, {shape}, {_blob.Add(value.Constant)})";
+        if (value.Constant != null)
+            return _rawNeeded[v] ? $"rt.Weight({type}, {shape}, {_blob.Add(value.Constant)})" : $"rt.PackedOnly({type}, {shape})";
         if (value.GraphInput >= 0) return $"rt.Arena({type}, {shape}, {_inputOffsets[value.GraphInput]})";
         if (value.ViewOf >= 0) return $"rt.View({Field(value.ViewOf)}, {type}, {shape})";
         if (value.Request >= 0) return $"rt.Arena({type}, {shape}, {value.Offset})";
@@ -158,9 +172,13 @@ internal sealed class ModelSourceWriter
         b.AppendLine($"    public const long ArenaSize = {ArenaBytes};");
         b.AppendLine($"    /// <summary>Bytes of the read-only weight blob.</summary>");
         b.AppendLine($"    public const long WeightSize = {_blob.Length};");
+        b.AppendLine($"    /// <summary>Bytes of the model's weights as the session holds them before packing (for comparison).</summary>");
+        b.AppendLine($"    public const long OriginalWeightSize = {OriginalWeightBytes()};");
         b.AppendLine($"    public const string WeightFile = {CSharpLiteral.String(_typeName + ".weights")};");
         b.AppendLine($"    public const int Threads = {_options.Threads};");
         b.AppendLine($"    public const Isa MaxIsa = Isa.{_options.MaxIsa};");
+        b.AppendLine($"    /// <summary>The ISA the stored packed weights are laid out for: the kernels this CPU level selects.</summary>");
+        b.AppendLine($"    public const Isa PackedFor = Isa.{CpuFeatures.Effective(_options.MaxIsa)};");
         b.AppendLine();
         for (int v = 0; v < values.Length; v++)
             if (_needed[v]) b.AppendLine($"    private Tensor {Field(v)} = null!;");
@@ -174,7 +192,7 @@ internal sealed class ModelSourceWriter
         b.AppendLine($"    public {_typeName}() : this({defaultWeights}) {{ }}");
         b.AppendLine();
         b.AppendLine("    /// <summary>Builds the model over a given weight image (it takes ownership).</summary>");
-        b.AppendLine($"    public {_typeName}(WeightImage weights) : base(new CompiledRuntime(ArenaSize, Threads, MaxIsa, {(_options.ReferenceKernels ? "true" : "false")}, weights))");
+        b.AppendLine($"    public {_typeName}(WeightImage weights) : base(new CompiledRuntime(ArenaSize, Threads, MaxIsa, {(_options.ReferenceKernels ? "true" : "false")}, weights, PackedFor))");
         b.AppendLine("    {");
         b.AppendLine("        try");
         b.AppendLine("        {");
@@ -191,6 +209,7 @@ internal sealed class ModelSourceWriter
         b.AppendLine("    }");
         b.AppendLine();
         b.AppendLine($"    public override string ModelName => {CSharpLiteral.String(_typeName)};");
+        b.AppendLine("    public override long OriginalWeightBytes => OriginalWeightSize;");
         if (Vision.Detection.DetectionMetadata.ReadFrom(_model) is { } meta)
             b.AppendLine($"    public override string? DetectionMetadataJson => {CSharpLiteral.String(meta.ToJson())};");
         b.AppendLine();
@@ -211,6 +230,15 @@ internal sealed class ModelSourceWriter
         }
         b.AppendLine("}");
         return b.ToString();
+    }
+
+    private long OriginalWeightBytes()
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        long bytes = 0;
+        for (int v = 0; v < _plan.Values.Length; v++)
+            if (_needed[v] && _plan.Values[v].Constant is { } c && seen.Add(c)) bytes += c.ByteLength;
+        return bytes;
     }
 
     private string Signature()

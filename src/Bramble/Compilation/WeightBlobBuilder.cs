@@ -7,10 +7,12 @@ namespace Bramble.Compilation;
 /// alignment Bramble's tensors promise kernels), in the order the generated code first uses them.
 /// The same tensor object is stored once however many steps read it.
 /// </summary>
-internal sealed class WeightBlobBuilder
+internal sealed unsafe class WeightBlobBuilder : IDisposable
 {
     private readonly Dictionary<Tensor, long> _offsets = new(ReferenceEqualityComparer.Instance);
     private readonly List<Tensor> _order = new();
+    // Copies of prepared (packed) weights made by AddCopy: the blob owns them.
+    private readonly List<Tensor> _copies = new();
 
     public long Length { get; private set; }
 
@@ -27,6 +29,25 @@ internal sealed class WeightBlobBuilder
         _order.Add(tensor);
         Length = offset + tensor.ByteLength;
         return offset;
+    }
+
+    /// <summary>Bytes of the blob that are copies of prepared weights (see <see cref="AddCopy"/>).</summary>
+    public long CopiedBytes { get; private set; }
+
+    /// <summary>Stores a copy of <paramref name="bytes"/> at <paramref name="data"/> (a kernel's packed weights); returns its offset.</summary>
+    public long AddCopy(byte* data, long bytes)
+    {
+        var copy = Tensor.Allocate(DataType.UInt8, checked((int)bytes));
+        Buffer.MemoryCopy(data, copy.Data, bytes, bytes);
+        _copies.Add(copy);
+        CopiedBytes += bytes;
+        return Add(copy);
+    }
+
+    public void Dispose()
+    {
+        foreach (var copy in _copies) copy.Dispose();
+        _copies.Clear();
     }
 
     public static long Align(long n) => (n + NativeBuffer.Alignment - 1) / NativeBuffer.Alignment * NativeBuffer.Alignment;

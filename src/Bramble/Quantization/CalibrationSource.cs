@@ -58,7 +58,8 @@ public sealed class CalibrationSource
         var shape = ResolveShape(input);
         if (_dataset != null)
         {
-            foreach (var (image, _) in FashionMnist(count, train: false)) yield return Fit(image, shape, input.Name);
+            // Calibration reads the training split, so accuracy measured on the test split is not flattered.
+            foreach (var (image, _) in FashionMnist(count, train: true)) yield return Fit(image, shape, input.Name);
             yield break;
         }
         foreach (var file in _files.Take(count))
@@ -70,6 +71,17 @@ public sealed class CalibrationSource
             }
             else yield return FromImage(file, shape);
         }
+    }
+
+    /// <summary>True for a named dataset, whose test split has labels (<see cref="TestSamples"/>).</summary>
+    public bool IsLabelled => _dataset != null;
+
+    /// <summary>Up to <paramref name="count"/> labelled samples of the dataset's test split, shaped for <paramref name="input"/>; the caller disposes each.</summary>
+    public IEnumerable<(Tensor Sample, int Label)> TestSamples(ValueInfo input, int count)
+    {
+        if (_dataset == null) throw new BrambleException("labelled test samples need a named dataset (--dataset)");
+        var shape = ResolveShape(input);
+        foreach (var (image, label) in FashionMnist(count, train: false)) yield return (Fit(image, shape, input.Name), label);
     }
 
     /// <summary>The number of samples available (for the progress bar).</summary>

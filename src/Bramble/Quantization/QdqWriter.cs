@@ -7,9 +7,11 @@ namespace Bramble.Quantization;
 /// Rewrites a float graph into standard ONNX QDQ form: activations pass through QuantizeLinear →
 /// DequantizeLinear, weights become int8 initializers read through DequantizeLinear (per-channel axis),
 /// biases become int32 with scale x_scale·w_scale. Every other op stays float, so any ONNX runtime runs
-/// the result; integer runtimes fold DQ → op → Q into int8 kernels.
+/// the result; integer runtimes fold DQ → op → Q into int8 kernels. Activations narrower than 8 bits (the
+/// --study grid) get a Clip to the range of their 2^bits codes before the Q, so the 8-bit storage holds
+/// exactly a bits-wide quantization (a simulation for accuracy studies, not a deployment format).
 /// </summary>
-internal sealed class QdqWriter(Model model, bool signedActivations)
+internal sealed class QdqWriter(Model model, bool signedActivations, int activationBits = 8)
 {
     private readonly Bramble.Graph.Graph _graph = model.Graph;
     private readonly Dictionary<string, (float Scale, int ZeroPoint)> _activation = new();
@@ -29,7 +31,7 @@ internal sealed class QdqWriter(Model model, bool signedActivations)
             // Rename the producer's output so readers and graph outputs keep the original name, now dequantized.
             string raw = _graph.UniqueName(tensor + "_float");
             producer.Outputs[producer.Outputs.IndexOf(tensor)] = raw;
-            _graph.Nodes.Add(new Node("QuantizeLinear", [raw, s, z], [q], q));
+            _graph.Nodes.Add(new Node("QuantizeLinear", [ClipToCodes(raw, scale, zeroPoint), s, z], [q], q));
             _graph.Nodes.Add(new Node("DequantizeLinear", [q, s, z], [tensor], tensor + "_dequantize"));
         }
         else
@@ -38,9 +40,31 @@ internal sealed class QdqWriter(Model model, bool signedActivations)
             foreach (var node in _graph.Nodes)
                 for (int i = 0; i < node.Inputs.Count; i++)
                     if (node.Inputs[i] == tensor) node.Inputs[i] = dq;
-            _graph.Nodes.Add(new Node("QuantizeLinear", [tensor, s, z], [q], q));
+            _graph.Nodes.Add(new Node("QuantizeLinear", [ClipToCodes(tensor, scale, zeroPoint), s, z], [q], q));
             _graph.Nodes.Add(new Node("DequantizeLinear", [q, s, z], [dq], dq));
         }
+    }
+
+    /// <summary>For activations under 8 bits: a Clip of <paramref name="tensor"/> to the float range of the narrower codes; else the tensor itself.</summary>
+    private string ClipToCodes(string tensor, float scale, int zeroPoint)
+    {
+        if (activationBits >= 8) return tensor;
+        int qmin = signedActivations ? -(1 << (activationBits - 1)) : 0;
+        int qmax = signedActivations ? (1 << (activationBits - 1)) - 1 : (1 << activationBits) - 1;
+        float min = (qmin - zeroPoint) * scale, max = (qmax - zeroPoint) * scale;
+        string clipped = _graph.UniqueName(tensor + "_clipped");
+        if (model.OpsetFor("") < 11)
+        {
+            // Before opset 11 Clip takes its bounds as attributes.
+            _graph.Nodes.Add(new Node("Clip", [tensor], [clipped], clipped)
+                .With(Bramble.Graph.Attribute.Of("min", min)).With(Bramble.Graph.Attribute.Of("max", max)));
+            return clipped;
+        }
+        string lo = _graph.UniqueName(tensor + "_clip_min"), hi = _graph.UniqueName(tensor + "_clip_max");
+        _graph.Initializers[lo] = Tensor.Scalar(min);
+        _graph.Initializers[hi] = Tensor.Scalar(max);
+        _graph.Nodes.Add(new Node("Clip", [tensor, lo, hi], [clipped], clipped));
+        return clipped;
     }
 
     public (float Scale, int ZeroPoint) ActivationParameters(string tensor) => _activation[tensor];

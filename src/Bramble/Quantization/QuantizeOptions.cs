@@ -32,10 +32,10 @@ public sealed record QuantizeOptions
     /// <summary>A layer with fewer multiply-adds than this stays float: quantize/dequantize would cost more than int8 saves.</summary>
     public long MinMacs { get; init; } = 16 * 1024;
 
-    /// <summary>Weight bit width (2–8) for fake-quantization studies; the written QDQ model always uses 8.</summary>
+    /// <summary>Weight bit width (2–8): codes ±(2^(bits−1)−1) stored in int8 (below 8 for accuracy studies).</summary>
     public int WeightBits { get; init; } = 8;
 
-    /// <summary>Activation bit width (2–8) for fake-quantization studies.</summary>
+    /// <summary>Activation bit width (2–8): below 8 a Clip limits the 8-bit storage to 2^bits codes (accuracy studies).</summary>
     public int ActivationBits { get; init; } = 8;
 
     /// <summary>Called after each calibration sample with (done, total), for a progress bar.</summary>

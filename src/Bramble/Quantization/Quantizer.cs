@@ -13,6 +13,13 @@ public sealed record QuantizedLayerInfo(string Name, string OpType, long Macs, d
 public sealed record QuantizeReport(
     IReadOnlyList<QuantizedLayerInfo> Quantized, IReadOnlyList<KeptLayer> Kept, long FloatWeightBytes, long QuantizedWeightBytes, int Samples);
 
+/// <summary>A prepared float model with its calibration statistics (see <see cref="Quantizer.Calibrate"/>); owns the model.</summary>
+public sealed record CalibratedModel(
+    Model Model, IReadOnlyDictionary<string, RangeStatistics> Stats, IReadOnlyDictionary<string, int[]> Shapes, long FloatWeightBytes, int Samples) : IDisposable
+{
+    public void Dispose() => Model.Dispose();
+}
+
 /// <summary>
 /// Post-training static quantization: fold BatchNormalization, pick layers, calibrate activation ranges
 /// on samples, and write a standard QDQ model (int8 symmetric weights, per channel by default; uint8 or
@@ -22,19 +29,47 @@ public static class Quantizer
 {
     public static (Model Model, QuantizeReport Report) Quantize(Model source, CalibrationSource data, QuantizeOptions options)
     {
+        using var calibrated = Calibrate(source, data, options);
+        return Build(calibrated, options);
+    }
+
+    /// <summary>
+    /// The float model prepared for quantization (constants as initializers, BatchNormalization folded) with
+    /// the calibration statistics of every candidate layer's input and output: computed once, then
+    /// <see cref="Build"/> writes QDQ models from it at any bit widths (the --study grid).
+    /// </summary>
+    public static CalibratedModel Calibrate(Model source, CalibrationSource data, QuantizeOptions options)
+    {
         var model = source.CloneStructure();
         try
         {
             ConstantsToInitializers(model.Graph);
             long floatBytes = model.Graph.WeightBytes;
             PassPipeline.Run(model, [new RemoveIdentities(), new FoldBatchNormalization()]);
-            var (layers, kept) = LayerSelection.Select(model, options);
+            var (layers, _) = LayerSelection.Select(model, options);
             var tensors = layers.SelectMany(l => new[] { l.Input, l.Output });
             var (stats, shapes) = Calibrator.Run(model, tensors, data, options);
+            return new CalibratedModel(model, stats, shapes, floatBytes, Math.Min(options.Samples, data.Available));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes the QDQ model of a calibrated model with the options' layer choice, methods and bit widths.</summary>
+    public static (Model Model, QuantizeReport Report) Build(CalibratedModel calibrated, QuantizeOptions options)
+    {
+        var model = calibrated.Model.CloneStructure();
+        try
+        {
+            var (stats, shapes) = (calibrated.Stats, calibrated.Shapes);
+            var (layers, kept) = LayerSelection.Select(model, options);
 
             // Per-axis Q/DQ are standard from opset 13; older models use the com.microsoft forms so their other ops keep their meaning.
             bool standardAxis = model.OpsetFor("") >= 13;
-            var writer = new QdqWriter(model, options.SignedActivations);
+            var writer = new QdqWriter(model, options.SignedActivations, options.ActivationBits);
             var infos = new List<QuantizedLayerInfo>();
             foreach (var layer in layers)
             {
@@ -46,17 +81,22 @@ public static class Quantizer
                     kept.Add(new KeptLayer(layer.Name, layer.Node.OpType, $"{macs} multiply-adds: too small for int8 to pay for its quantize/dequantize"));
                     continue;
                 }
-                var scales = QuantParameters.WeightScales(w, layer.WeightAxis, options.PerChannelWeights);
-                var (values, error) = QuantParameters.QuantizeWeights(w, layer.WeightAxis, scales);
+                var scales = QuantParameters.WeightScales(w, layer.WeightAxis, options.PerChannelWeights, options.WeightBits);
+                var (values, error) = QuantParameters.QuantizeWeights(w, layer.WeightAxis, scales, options.WeightBits);
                 if (error > options.MaxWeightError)
                 {
-                    kept.Add(new KeptLayer(layer.Name, layer.Node.OpType, $"int8 weight error {error:P1} exceeds {options.MaxWeightError:P1}"));
+                    kept.Add(new KeptLayer(layer.Name, layer.Node.OpType, $"int{options.WeightBits} weight error {error:P1} exceeds {options.MaxWeightError:P1}"));
                     continue;
                 }
-                var (inLo, inHi) = stats[layer.Input].Range(options.Method);
-                var (outLo, outHi) = stats[layer.Output].Range(options.Method);
-                var (xs, xz) = QuantParameters.Activation(inLo, inHi, options.SignedActivations);
-                var (ys2, yz) = QuantParameters.Activation(outLo, outHi, options.SignedActivations);
+                if (!stats.TryGetValue(layer.Input, out var inStats) || !stats.TryGetValue(layer.Output, out var outStats))
+                {
+                    kept.Add(new KeptLayer(layer.Name, layer.Node.OpType, "not calibrated (not selected when the model was calibrated)"));
+                    continue;
+                }
+                var (inLo, inHi) = inStats.Range(options.Method);
+                var (outLo, outHi) = outStats.Range(options.Method);
+                var (xs, xz) = QuantParameters.Activation(inLo, inHi, options.SignedActivations, options.ActivationBits);
+                var (ys2, yz) = QuantParameters.Activation(outLo, outHi, options.SignedActivations, options.ActivationBits);
                 writer.QuantizeActivation(layer.Input, xs, xz);
                 writer.QuantizeActivation(layer.Output, ys2, yz);
                 writer.QuantizeWeights(layer, values, scales, writer.ActivationParameters(layer.Input).Scale);
@@ -66,7 +106,11 @@ public static class Quantizer
             GraphQueries.DropUnusedInitializers(model.Graph);
             GraphValidator.ValidateAndSort(model.Graph);
             model.ProducerName = "bramble-quantize";
-            var report = new QuantizeReport(infos, kept, floatBytes, model.Graph.WeightBytes, Math.Min(options.Samples, data.Available));
+            // The result outlives the calibrated model: it takes private copies of the tensors it still shares with it.
+            var shared = new HashSet<Tensor>(calibrated.Model.Graph.Initializers.Values, ReferenceEqualityComparer.Instance);
+            foreach (var name in model.Graph.Initializers.Keys.ToList())
+                if (shared.Contains(model.Graph.Initializers[name])) model.Graph.Initializers[name] = model.Graph.Initializers[name].Clone();
+            var report = new QuantizeReport(infos, kept, calibrated.FloatWeightBytes, model.Graph.WeightBytes, calibrated.Samples);
             return (model, report);
         }
         catch

@@ -38,6 +38,27 @@ public sealed unsafe class NativeBuffer : IDisposable
 
     private readonly long _allocated;
     private readonly bool _mapped;
+    // Borrowed: memory owned elsewhere (a compiled model's mapped weights); Dispose only forgets it.
+    private readonly bool _borrowed;
+
+    private NativeBuffer(byte* pointer, long byteLength)
+    {
+        _pointer = pointer;
+        ByteLength = byteLength;
+        _borrowed = true;
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// A buffer over <paramref name="byteLength"/> bytes at <paramref name="pointer"/> (64-byte aligned) that someone
+    /// else owns and keeps alive; disposing it frees nothing.
+    /// </summary>
+    public static NativeBuffer Borrow(byte* pointer, long byteLength)
+    {
+        if (pointer == null || (nuint)pointer % Alignment != 0) throw new ArgumentException("borrowed memory must be 64-byte aligned", nameof(pointer));
+        ArgumentOutOfRangeException.ThrowIfNegative(byteLength);
+        return new NativeBuffer(pointer, byteLength);
+    }
 
     public long ByteLength { get; }
 
@@ -61,6 +82,11 @@ public sealed unsafe class NativeBuffer : IDisposable
     private void Free()
     {
         if (_pointer == null) return;
+        if (_borrowed)
+        {
+            _pointer = null;
+            return;
+        }
         if (_mapped) PageMemory.Unmap(_pointer, (nuint)_allocated);
         else NativeMemory.AlignedFree(_pointer);
         _pointer = null;

@@ -50,6 +50,9 @@ public sealed unsafe class Tensor : IDisposable
 
     public bool OwnsMemory => _owned != null;
 
+    /// <summary>False for a tensor whose data was freed or never stored (shape and type only).</summary>
+    public bool HasData => _owned != null || _data != null || Length == 0;
+
     /// <summary>Points a view at other memory of the same size (the session re-binds views of user inputs each run).</summary>
     internal void RebindView(byte* data)
     {

@@ -35,6 +35,8 @@ public class CompiledExecutableTests
         var (code, stdout, stderr) = Run(result.Artifact!, "--input", $"image={inputPath}", "--output-dir", outDir, "--bench", "3");
         Assert.True(code == 0, stderr);
         Assert.Contains("bench:", stdout);
+        // The kernels' weights were packed at compile time and are used in place: nothing packed at startup.
+        Assert.Matches(@"MB used packed in place, 0\.0 MB packed at startup", stdout);
 
         using var session = new InferenceSession(model, CompileTestModels.SessionOptions);
         var expected = session.Run(new Dictionary<string, Tensor> { ["image"] = input });
@@ -123,6 +125,9 @@ public class CompiledExecutableTests
                             using var t = Npy.Read(Path.Combine(dir, $"{name}.in{i}.npy"));
                             model.Inputs[i].Tensor.CopyFrom(t);
                         }
+                        // Every kernel's prepared weights come packed from the image: none are packed at startup.
+                        if (model.StartupPackedBytes != 0 || model.PrefilledWeightBytes == 0)
+                            throw new InvalidOperationException($"{name}: {model.StartupPackedBytes} bytes packed at startup, {model.PrefilledWeightBytes} used in place");
                         model.Run();
                         model.Run(); // twice: a second run over the same arena must give the same result
                         for (int o = 0; o < model.Outputs.Count; o++) Npy.Write(Path.Combine(dir, $"{name}.out{o}.npy"), model.Outputs[o].Tensor);

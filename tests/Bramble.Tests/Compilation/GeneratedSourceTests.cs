@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Bramble.Compilation;
 using Bramble.Graph;
+using Bramble.Kernels;
+using Bramble.Kernels.Gemm;
 using Bramble.Runtime;
 using Bramble.Tensors;
 
@@ -64,8 +66,9 @@ public class GeneratedSourceTests
         var (result, source) = Generate(model, options, dir.Path);
         var blob = File.ReadAllBytes(Path.Combine(dir.Path, result.TypeName + ".weights"));
         Assert.Equal(result.WeightBytes, blob.Length);
+        // Biases are read at run time as they are; the conv and fc weights only in their kernels' packed layout.
         var weights = Regex.Matches(source, @"rt\.Weight\(DataType\.Float32, \[[\d, ]+\], (\d+)\); // (\S+)");
-        Assert.Equal(4, weights.Count);
+        Assert.Equal(["conv.b", "fc.b"], weights.Select(m => m.Groups[2].Value).Order().ToArray());
         foreach (Match m in weights)
         {
             long offset = long.Parse(m.Groups[1].Value);
@@ -73,6 +76,23 @@ public class GeneratedSourceTests
             var expected = model.Graph.Initializers[m.Groups[2].Value].AsSpan<byte>();
             Assert.True(blob.AsSpan((int)offset, expected.Length).SequenceEqual(expected), m.Groups[2].Value);
         }
+        Assert.Contains("rt.PackedOnly(DataType.Float32, [8, 3, 3, 3]); // conv.w", source);
+        Assert.Contains("rt.PackedOnly(DataType.Float32, [10, 128]); // fc.w", source);
+
+        // The Gemm step lists where its packed B is: exactly the panels the session's kernel packs from fc.w.
+        var fc = Regex.Match(source, @"rt\.Step\(CompiledRuntime\.Node\(""Gemm"".*, \[(\d+), (\d+)\]\);");
+        Assert.True(fc.Success, "the Gemm step lists one packed buffer");
+        int at = int.Parse(fc.Groups[1].Value), bytes = int.Parse(fc.Groups[2].Value);
+        Assert.Equal(0, at % 64);
+        unsafe
+        {
+            var fcw = model.Graph.Initializers["fc.w"];
+            using var packed = PackedMatrix.PackB((float*)fcw.Data, 128, true, 128, 10, CpuFeatures.Best);
+            Assert.Equal(packed.ByteLength, bytes);
+            Assert.True(blob.AsSpan(at, bytes).SequenceEqual(new ReadOnlySpan<byte>(packed.Block(0, 0), bytes)));
+        }
+        // Packed conv panels + packed fc + the two biases, each 64-byte aligned.
+        Assert.InRange(result.PackedWeightBytes, bytes + 1, blob.Length - (8 + 10) * sizeof(float));
     }
 
     [Fact]

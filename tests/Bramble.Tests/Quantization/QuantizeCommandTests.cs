@@ -50,6 +50,21 @@ public class QuantizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void StudyPrintsBitWidthTableLatencyAndSize()
+    {
+        string model = ConvModel();
+        var r = CliHarness.Run("quantize", model, "--calib", _dir, "--samples", "4", "--study", "--study-weight-bits", "8", "4",
+            "--study-activation-bits", "8", "3", "--study-samples", "4");
+        Assert.True(r.Code == 0, r.Err + r.Out);
+        Assert.Contains("cosine vs float", r.Out);
+        Assert.Contains("a3", r.Out);
+        Assert.Contains("w4", r.Out);
+        Assert.Contains("latency (batch 1", r.Out);
+        Assert.Contains("x smaller", r.Out);
+        Assert.Contains("study", r.Err);
+    }
+
+    [Fact]
     public void UsageErrorsAreOneLine()
     {
         string model = ConvModel();

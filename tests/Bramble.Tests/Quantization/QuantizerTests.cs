@@ -171,4 +171,31 @@ public class QuantizerTests : IDisposable
         Assert.Contains("wrong.npy", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
+
+    [Fact]
+    public void BitWidthsLimitCodesAndStudyScoresTheGrid()
+    {
+        using var model = SmallCnn();
+        var source = CalibrationSource.FromPaths([WriteSamples(6)]);
+        var options = new QuantizeOptions { Samples = 6, MinMacs = 0 };
+        using var calibrated = Quantizer.Calibrate(model, source, options);
+        var (q4, _) = Quantizer.Build(calibrated, options with { WeightBits = 4, ActivationBits = 3, MaxWeightError = 1 });
+        using (q4)
+        {
+            // 4-bit weights: codes within ±7; 3-bit activations: a Clip before every QuantizeLinear.
+            foreach (var (name, t) in q4.Graph.Initializers)
+                if (t.Type == DataType.Int8 && t.Length > 1 && name.StartsWith('w'))
+                    foreach (sbyte v in t.AsReadOnlySpan<sbyte>()) Assert.InRange(v, -7, 7);
+            var producers = q4.Graph.ProducerMap();
+            var quantize = q4.Graph.Nodes.Where(n => n.OpType == "QuantizeLinear").ToList();
+            Assert.NotEmpty(quantize);
+            Assert.All(quantize, n => Assert.Equal("Clip", producers[n.Inputs[0]].OpType));
+        }
+        var result = QuantizationStudy.Run(model, source, options, [8, 2], [8, 2], samples: 6);
+        Assert.Equal("cosine vs float", result.Metric);
+        Assert.True(result.Scores[0, 0] > 0.99, $"8/8 cosine {result.Scores[0, 0]}");
+        // Two-bit weights and activations must visibly lose against eight bits: the grid is really re-quantized.
+        Assert.True(result.Scores[1, 1] < result.Scores[0, 0] - 0.01, $"2/2 cosine {result.Scores[1, 1]} vs 8/8 {result.Scores[0, 0]}");
+        Assert.Throws<BrambleException>(() => QuantizationStudy.Run(model, source, options, [9], [8], samples: 2));
+    }
 }

@@ -35,6 +35,15 @@ public abstract class CompiledModel : IDisposable
     /// <summary>Bytes of read-only weights.</summary>
     public long WeightBytes => Runtime.Weights.Length;
 
+    /// <summary>Bytes of the model's weights before packing (what the session loads); the image holds them packed.</summary>
+    public virtual long OriginalWeightBytes => 0;
+
+    /// <summary>Bytes of prepared (packed) weights used in place from the weight image.</summary>
+    public long PrefilledWeightBytes => Runtime.PrefilledWeightBytes;
+
+    /// <summary>Bytes of prepared weights the kernels packed at startup: 0 when all were packed at compile time.</summary>
+    public long StartupPackedBytes => Runtime.StartupPackedBytes;
+
     /// <summary>Runs one inference over the input tensors into the output tensors; allocates nothing.</summary>
     public abstract void Run();
 

@@ -225,6 +225,6 @@ public static class CompiledProgram
         }
         Array.Sort(times);
         stdout.WriteLine(FormattableString.Invariant(
-            $"bench: load {loadMs:F1} ms, first result {firstMs:F1} ms ({sinceStart:F0} ms after process start), median {times[runs / 2]:F3} ms, min {times[0]:F3} ms over {runs} runs after {warmup} warm-up runs, peak RSS {ProcessMemory.PeakResidentBytes() / 1048576.0:F1} MB, weights {model.WeightBytes / 1048576.0:F1} MB, arena {model.ArenaBytes / 1048576.0:F1} MB, JIT before the first result {firstJit.Methods} methods {firstJit.Ms:F0} ms (load {loadJit.Methods} methods {loadJit.Ms:F0} ms)"));
+            $"bench: load {loadMs:F1} ms, first result {firstMs:F1} ms ({sinceStart:F0} ms after process start), median {times[runs / 2]:F3} ms, min {times[0]:F3} ms over {runs} runs after {warmup} warm-up runs, peak RSS {ProcessMemory.PeakResidentBytes() / 1048576.0:F1} MB, weights {model.WeightBytes / 1048576.0:F1} MB ({model.PrefilledWeightBytes / 1048576.0:F1} MB used packed in place, {model.StartupPackedBytes / 1048576.0:F1} MB packed at startup; originals {model.OriginalWeightBytes / 1048576.0:F1} MB), arena {model.ArenaBytes / 1048576.0:F1} MB, JIT before the first result {firstJit.Methods} methods {firstJit.Ms:F0} ms (load {loadJit.Methods} methods {loadJit.Ms:F0} ms)"));
     }
 }

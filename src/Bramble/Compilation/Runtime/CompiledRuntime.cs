@@ -16,6 +16,7 @@ public sealed unsafe class CompiledRuntime : IDisposable
 {
     private readonly NativeBuffer _arena;
     private readonly WeightImage _weights;
+    private readonly Isa _packedFor;
     private readonly HashSet<Tensor> _constants = new(ReferenceEqualityComparer.Instance);
     // Operators built by Step: disposed with the runtime (they hold packed weights).
     private readonly List<Operator> _operators = new();
@@ -25,10 +26,12 @@ public sealed unsafe class CompiledRuntime : IDisposable
     /// <param name="isa">Widest ISA kernels may use (lowered to what this CPU supports).</param>
     /// <param name="referenceKernels">Whether the model was compiled with reference kernels.</param>
     /// <param name="weights">The weight image; the runtime owns and disposes it.</param>
-    public CompiledRuntime(long arenaBytes, int threads, Isa isa, bool referenceKernels, WeightImage weights)
+    /// <param name="packedFor">The ISA the kernels' weights were packed for at compile time (their panel layout depends on it).</param>
+    public CompiledRuntime(long arenaBytes, int threads, Isa isa, bool referenceKernels, WeightImage weights, Isa packedFor)
     {
         _weights = weights;
-        Options = new SessionOptions { Threads = threads, MaxIsa = isa, ReferenceKernels = referenceKernels };
+        _packedFor = packedFor;
+        Options = OptionsFor(threads, isa, referenceKernels);
         _arena = new NativeBuffer(arenaBytes);
         Pool = new WorkerPool(threads);
     }
@@ -72,13 +75,30 @@ public sealed unsafe class CompiledRuntime : IDisposable
     }
 
     /// <summary>
-    /// Creates and prepares the operator of <paramref name="node"/> for exactly these tensors (shapes and
-    /// constant inputs as the compiler saw them) and binds its context over them.
+    /// A constant stored only in the packed form its kernel uses (see <see cref="Step"/>'s <c>packed</c>): its
+    /// shape and type, for shape inference, and no data; reading it throws.
     /// </summary>
-    public CompiledStep Step(Node node, long opset, Tensor?[] inputs, Tensor?[] outputs, long workspaceOffset, long workspaceBytes)
+    public Tensor PackedOnly(DataType type, int[] shape)
     {
-        var op = OpRegistry.Create(node, opset);
-        _operators.Add(op);
+        var t = Tensor.View(type, shape, null, null);
+        _constants.Add(t);
+        return t;
+    }
+
+    /// <summary>Bytes of prepared weights used in place from the weight image (packed when the model was compiled).</summary>
+    public long PrefilledWeightBytes { get; private set; }
+
+    /// <summary>Bytes of prepared weights the operators made at startup (0 when every kernel's weights were packed at compile time).</summary>
+    public long StartupPackedBytes { get; private set; }
+
+    /// <summary>
+    /// Creates and prepares the operator of <paramref name="node"/> for exactly these tensors (shapes and
+    /// constant inputs as the compiler saw them) and binds its context over them. <paramref name="packed"/> lists
+    /// (offset, bytes) pairs in the weight image: the weights its kernels prepare, in the order they prepare them,
+    /// packed at compile time and used in place, so Prepare packs and copies nothing.
+    /// </summary>
+    public CompiledStep Step(Node node, long opset, Tensor?[] inputs, Tensor?[] outputs, long workspaceOffset, long workspaceBytes, long[] packed)
+    {
         var types = new DataType[inputs.Length];
         var shapes = new int[]?[inputs.Length];
         var values = new Tensor?[inputs.Length];
@@ -89,19 +109,26 @@ public sealed unsafe class CompiledRuntime : IDisposable
             shapes[i] = t.Shape;
             if (_constants.Contains(t)) values[i] = t;
         }
-        var infer = new InferContext(node, opset, types, shapes, values);
-        op.InferOutputs(infer);
-        for (int o = 0; o < outputs.Length; o++)
+        PrepackedWeights? source = null;
+        if (packed.Length > 0)
         {
-            if (outputs[o] is not { } t) continue;
-            if (infer.OutputTypes[o] != t.Type || infer.OutputShapes[o] is not { } s || !s.AsSpan().SequenceEqual(t.Shape))
-                throw new BrambleException($"{node.Describe()}: output {o} is now {infer.OutputTypes[o].Name()}{ShapeUtil.Format(infer.OutputShapes[o] ?? [])}, compiled as {t.Type.Name()}{ShapeUtil.Format(t.Shape)}: regenerate with this Bramble version");
+            var isa = CpuFeatures.Effective(Options.MaxIsa);
+            if (isa != _packedFor)
+                throw new BrambleException($"this model's weights were packed for {_packedFor} kernels, and this CPU runs {isa}: compile it on (or for) this CPU, e.g. bramble compile --isa {isa.ToString().ToLowerInvariant()}");
+            source = new PrepackedWeights(_weights, packed, node.Describe());
         }
-        var prepare = new PrepareContext(infer, Options);
-        op.Prepare(prepare);
-        // Prepare has packed what it needs from the mapped weights: let their pages go (see WeightImage.ReleasePages).
-        foreach (var value in values)
-            if (value != null) _weights.ReleasePages(value.Data, value.ByteLength);
+        Operator op;
+        PrepareContext prepare;
+        using (source == null ? default(PackedWeights.Scope?) : PackedWeights.Use(source))
+            op = PrepareOperator(node, opset, types, shapes, values, Options, out prepare);
+        _operators.Add(op);
+        source?.Finish();
+        PrefilledWeightBytes += source?.Bytes ?? 0;
+        StartupPackedBytes += op.PreparedWeightBytes - (source?.Bytes ?? 0);
+        CheckOutputs(node, prepare.Shapes, outputs);
+        // Weights packed at startup were read once: let their pages go (see WeightImage.ReleasePages).
+        for (int i = 0; i < values.Length; i++)
+            if (values[i] is { HasData: true } value && op.OwnsCopyOfInput(i)) _weights.ReleasePages(value.Data, value.ByteLength);
         if (prepare.WorkspaceBytes > workspaceBytes)
             throw new BrambleException($"{node.Describe()}: needs {prepare.WorkspaceBytes} bytes of workspace, compiled with {workspaceBytes}: regenerate with this Bramble version");
 
@@ -114,6 +141,42 @@ public sealed unsafe class CompiledRuntime : IDisposable
             context.WorkspaceBytes = workspaceBytes;
         }
         return new CompiledStep(op, context);
+    }
+
+    /// <summary>
+    /// The operator of <paramref name="node"/> inferred over these input types, shapes and constant values and
+    /// prepared: how the compiler records a step's packed weights and the executable re-creates the step.
+    /// </summary>
+    internal static Operator PrepareOperator(Node node, long opset, DataType[] types, int[]?[] shapes, Tensor?[] values, SessionOptions options, out PrepareContext prepare)
+    {
+        var op = OpRegistry.Create(node, opset);
+        try
+        {
+            var infer = new InferContext(node, opset, types, shapes, values);
+            op.InferOutputs(infer);
+            prepare = new PrepareContext(infer, options);
+            op.Prepare(prepare);
+            return op;
+        }
+        catch
+        {
+            op.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The session options a compiled model prepares its operators with (compile time and run time alike).</summary>
+    internal static SessionOptions OptionsFor(int threads, Isa isa, bool referenceKernels) =>
+        new() { Threads = threads, MaxIsa = isa, ReferenceKernels = referenceKernels };
+
+    private static void CheckOutputs(Node node, InferContext infer, Tensor?[] outputs)
+    {
+        for (int o = 0; o < outputs.Length; o++)
+        {
+            if (outputs[o] is not { } t) continue;
+            if (infer.OutputTypes[o] != t.Type || infer.OutputShapes[o] is not { } s || !s.AsSpan().SequenceEqual(t.Shape))
+                throw new BrambleException($"{node.Describe()}: output {o} is now {infer.OutputTypes[o].Name()}{ShapeUtil.Format(infer.OutputShapes[o] ?? [])}, compiled as {t.Type.Name()}{ShapeUtil.Format(t.Shape)}: regenerate with this Bramble version");
+        }
     }
 
     /// <summary>Builds a node from literal parts (generated code's way of restating the graph).</summary>

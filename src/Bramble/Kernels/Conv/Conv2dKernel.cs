@@ -1,5 +1,6 @@
 using Bramble.Kernels.Gemm;
 using Bramble.Kernels.Threading;
+using Bramble.Tensors;
 
 namespace Bramble.Kernels.Conv;
 
@@ -22,10 +23,10 @@ public enum ConvAlgorithm
 public sealed unsafe class Conv2dKernel : IDisposable
 {
     private readonly PackedMatrix[] _groups;
-    private readonly float[]? _depthwiseWeights;
+    private readonly NativeBuffer? _depthwiseWeights;
     private readonly Isa _isa;
 
-    private Conv2dKernel(ConvGeometry g, ConvAlgorithm algorithm, PackedMatrix[] groups, float[]? depthwise, Isa isa)
+    private Conv2dKernel(ConvGeometry g, ConvAlgorithm algorithm, PackedMatrix[] groups, NativeBuffer? depthwise, Isa isa)
     {
         Geometry = g;
         Algorithm = algorithm;
@@ -50,7 +51,7 @@ public sealed unsafe class Conv2dKernel : IDisposable
     {
         get
         {
-            long bytes = (_depthwiseWeights?.LongLength ?? 0) * sizeof(float);
+            long bytes = _depthwiseWeights?.ByteLength ?? 0;
             foreach (var p in _groups) bytes += p.ByteLength;
             return bytes;
         }
@@ -62,8 +63,9 @@ public sealed unsafe class Conv2dKernel : IDisposable
         g.Validate();
         if (g.IsDepthwise)
         {
-            var copy = new float[g.OutChannels * g.KernelH * g.KernelW];
-            new ReadOnlySpan<float>(weights, copy.Length).CopyTo(copy);
+            int count = g.OutChannels * g.KernelH * g.KernelW;
+            var copy = PackedWeights.Allocate((long)count * sizeof(float));
+            if (!PackedWeights.Prefilled) new ReadOnlySpan<float>(weights, count).CopyTo(new Span<float>(copy.Pointer, count));
             return new Conv2dKernel(g, ConvAlgorithm.Depthwise, [], copy, maxIsa);
         }
         int m = g.OutChannelsPerGroup, k = g.KernelSize;
@@ -99,7 +101,7 @@ public sealed unsafe class Conv2dKernel : IDisposable
             if (Algorithm == ConvAlgorithm.Depthwise)
             {
                 // The depthwise kernels apply their epilogue row by row without a residual: add it in a second pass.
-                fixed (float* w = _depthwiseWeights) DepthwiseConv.Run(g, x, w, y, image.Residual == null ? image : image.BiasOnly, pool, _isa);
+                DepthwiseConv.Run(g, x, (float*)_depthwiseWeights!.Pointer, y, image.Residual == null ? image : image.BiasOnly, pool, _isa);
                 if (image.Residual != null) image.WithoutBias.Apply(y, n, g.OutChannels, n, 0, 0, _isa);
                 continue;
             }
@@ -120,5 +122,6 @@ public sealed unsafe class Conv2dKernel : IDisposable
     public void Dispose()
     {
         foreach (var p in _groups) p.Dispose();
+        _depthwiseWeights?.Dispose();
     }
 }

@@ -30,6 +30,9 @@ internal readonly unsafe struct Im2ColPanels : IPanelSourceB
         _n = g.OutHeight * g.OutWidth;
     }
 
+    /// <summary>Gathering costs more per element than a dense pack: splitting work weighs it (<see cref="GemmGrid"/>).</summary>
+    public static double ElementCost => GemmGrid.GatherCost;
+
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     public float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr)
     {

@@ -99,8 +99,8 @@ public sealed unsafe class WinogradConv : IDisposable
         if (!streamed)
             return new WinogradConv(g, TransformFilters(g, weights, maxIsa), null, new WinogradPlan(g, lanes, threads, blockTiles), default, maxIsa, threads);
         var stream = new WinogradStreamPlan(g, lanes, GemmKernel.Select(maxIsa), threads, kBlock, blockTiles);
-        var tapMajor = new NativeBuffer((long)stream.PaddedK * g.InChannels * 9 * sizeof(float));
-        WinogradFilterTransform.ToTapMajor(weights, (float*)tapMajor.Pointer, g.OutChannels, g.InChannels, stream.KBlock);
+        var tapMajor = PackedWeights.Allocate((long)stream.PaddedK * g.InChannels * 9 * sizeof(float));
+        if (!PackedWeights.Prefilled) WinogradFilterTransform.ToTapMajor(weights, (float*)tapMajor.Pointer, g.OutChannels, g.InChannels, stream.KBlock);
         return new WinogradConv(g, null, tapMajor, stream.Tiles, stream, maxIsa, threads);
     }
 
@@ -108,6 +108,12 @@ public sealed unsafe class WinogradConv : IDisposable
     {
         int k = g.OutChannels, c = g.InChannels;
         var filters = new PackedMatrix[WinogradPlan.Positions];
+        // Transformed at compile time and handed back packed (see PackedWeights): the packs read nothing.
+        if (PackedWeights.Prefilled)
+        {
+            for (int xi = 0; xi < filters.Length; xi++) filters[xi] = PackedMatrix.PackA(null, c, false, k, c, maxIsa);
+            return filters;
+        }
         var u = new float[WinogradPlan.Positions * (long)k * c];
         Span<double> gg = stackalloc double[18]; // G·g, 6×3
         for (int oc = 0; oc < k; oc++)
@@ -184,22 +190,29 @@ public sealed unsafe class WinogradConv : IDisposable
             return;
         }
         int blocks = batch * _plan.BlocksPerImage;
-        int parts = Math.Min(threads, blocks);
-        var job = new WinogradJob<TV, TL>
-        {
-            Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace, Blocks = blocks,
-        };
-        if (parts > 1 && pool != null)
+        if (Math.Min(threads, blocks) > 1)
         {
             // Whole blocks per worker: each keeps its V and M in its own L2.
-            job.Parts = parts;
-            pool.For(parts, ref job);
+            int next = 0;
+            var job = new WinogradJob<TV, TL>
+            {
+                Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace, Blocks = blocks, Next = &next,
+            };
+            pool!.For(Math.Min(threads, blocks), ref job);
+        }
+        else if (threads > 1)
+        {
+            // A single block: all threads share each of its phases.
+            var job = new WinogradPhasesJob<TV, TL> { Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace };
+            job.Run(pool!, blocks, threads);
         }
         else
         {
-            // One block (or one thread): blocks in turn on this thread, each GEMM split over the pool.
-            job.Parts = 1;
-            job.GemmPool = pool;
+            int next = 0;
+            var job = new WinogradJob<TV, TL>
+            {
+                Transforms = transforms, Filters = _filters!, Input = input, Output = output, Workspace = workspace, Blocks = blocks, Next = &next,
+            };
             job.Invoke(0);
         }
     }

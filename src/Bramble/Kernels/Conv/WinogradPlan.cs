@@ -42,7 +42,8 @@ internal readonly struct WinogradPlan
             int target = Math.Max(MinTiles, L2BudgetBytes / perTile);
             blocks = (tiles + target - 1) / target;
             // A multiple of the thread count keeps static shares equal. A small image with large weights stays
-            // one block: the GEMMs then split over the pool instead (each thread reads half the weights, not all).
+            // one block: all threads then share its phases
+            // (WinogradPhasesJob; each thread reads only its positions' weights, not all).
             long filterBytes = (long)Positions * g.InChannels * g.OutChannels * sizeof(float);
             bool split = blocks > 1 || tiles >= threads * MinTiles || (tiles >= threads * 16 && filterBytes <= SharedFilterBytes);
             if (split) blocks = (blocks + threads - 1) / threads * threads;

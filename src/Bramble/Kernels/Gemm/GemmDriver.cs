@@ -6,7 +6,8 @@ namespace Bramble.Kernels.Gemm;
 /// <summary>
 /// The BLIS loop nest around a micro-kernel, generic over where A and B panels come from (dense,
 /// pre-packed, or an implicit im2col for convolution) so the JIT specialises each combination.
-/// Threads split C into a grid of pm×pn parts; each part runs the whole nest with its own buffers.
+/// Threads split C into a grid of pm×pn parts of whole micro-tiles (<see cref="GemmGrid"/>), usually several per
+/// thread, claimed dynamically; each part runs the whole nest with its thread's buffers.
 /// </summary>
 internal unsafe struct GemmJob<TA, TB> : IParallelBody
     where TA : struct, IPanelSourceA
@@ -20,12 +21,13 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
     public float Alpha, Beta;
     public Epilogue Epilogue;
     public GemmKernel Kernel;
-    public int PartsN, RowsPerPart, ColsPerPart;
+    public int PartsM, PartsN, MTiles, NTiles;
 
     public void Invoke(int index)
     {
-        int m0 = index / PartsN * RowsPerPart, n0 = index % PartsN * ColsPerPart;
-        int m1 = Math.Min(M, m0 + RowsPerPart), n1 = Math.Min(N, n0 + ColsPerPart);
+        int pi = index / PartsN, pj = index - pi * PartsN, mr = Kernel.MR, nr = Kernel.NR;
+        int m0 = GemmGrid.Start(pi, PartsM, MTiles, mr), m1 = Math.Min(M, GemmGrid.Start(pi + 1, PartsM, MTiles, mr));
+        int n0 = GemmGrid.Start(pj, PartsN, NTiles, nr), n1 = Math.Min(N, GemmGrid.Start(pj + 1, PartsN, NTiles, nr));
         if (m0 < m1 && n0 < n1) Compute(m0, m1, n0, n1);
     }
 
@@ -106,33 +108,13 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         int threads = pool?.ThreadCount ?? 1;
         // Below ~64³ MACs waking workers costs more than it saves.
         if ((long)M * N * K < 1L << 18) threads = 1;
-        ChooseGrid(threads, out int pm, out int pn);
-        PartsN = pn;
-        int mTiles = (M + Kernel.MR - 1) / Kernel.MR, nTiles = (N + Kernel.NR - 1) / Kernel.NR;
-        RowsPerPart = (mTiles + pm - 1) / pm * Kernel.MR;
-        ColsPerPart = (nTiles + pn - 1) / pn * Kernel.NR;
-        if (pm * pn == 1 || pool == null) Compute(0, M, 0, N);
-        else pool.For(pm * pn, ref this);
-    }
-
-    /// <summary>
-    /// Picks pm×pn ≤ threads parts minimising the largest part's work: compute ∝ tile area (with
-    /// rounding to tiles) plus packing ∝ its rows + columns, since every part packs its own panels.
-    /// </summary>
-    private readonly void ChooseGrid(int threads, out int pm, out int pn)
-    {
-        int mTiles = (M + Kernel.MR - 1) / Kernel.MR, nTiles = (N + Kernel.NR - 1) / Kernel.NR;
-        pm = 1; pn = 1;
-        double best = double.MaxValue;
-        for (int tm = 1; tm <= threads; tm++)
-        {
-            int tn = threads / tm;
-            if (tm > mTiles || tn > nTiles) continue;
-            double rows = (double)((mTiles + tm - 1) / tm) * Kernel.MR;
-            double cols = (double)((nTiles + tn - 1) / tn) * Kernel.NR;
-            double cost = rows * cols + 2 * (rows + cols);
-            if (cost < best) { best = cost; pm = tm; pn = tn; }
-        }
+        MTiles = (M + Kernel.MR - 1) / Kernel.MR;
+        NTiles = (N + Kernel.NR - 1) / Kernel.NR;
+        double costA = TA.ElementCost > 0 ? TA.ElementCost : GemmGrid.StreamCost((long)M * K);
+        double costB = TB.ElementCost > 0 ? TB.ElementCost : GemmGrid.StreamCost((long)K * N);
+        GemmGrid.Choose(MTiles, NTiles, Kernel.MR, Kernel.NR, K, threads, costA, costB, out PartsM, out PartsN);
+        if (PartsM * PartsN == 1 || pool == null) Compute(0, M, 0, N);
+        else pool.For(PartsM * PartsN, ref this);
     }
 
     private readonly void ScaleOnly()

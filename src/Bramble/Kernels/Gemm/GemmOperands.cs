@@ -5,6 +5,12 @@ internal unsafe interface IPanelSourceA
 {
     /// <summary>Packed panels for rows [i0, i0+mc) × depth [k0, k0+kc); may pack into <paramref name="buffer"/>.</summary>
     float* Panels(float* buffer, int i0, int mc, int k0, int kc, int mr);
+
+    /// <summary>
+    /// Cost of packing one panel element in multiply-adds, for splitting work (<see cref="GemmGrid"/>); 0 for
+    /// pre-packed panels, which every part that uses them still streams into cache (<see cref="GemmGrid.StreamCost"/>).
+    /// </summary>
+    static virtual double ElementCost => GemmGrid.PackCost;
 }
 
 /// <summary>Where the driver gets packed panels of B (see <see cref="IPanelSourceA"/>).</summary>
@@ -12,6 +18,9 @@ internal unsafe interface IPanelSourceB
 {
     /// <summary>Packed panels for depth [k0, k0+kc) × columns [j0, j0+nc); may pack into <paramref name="buffer"/>.</summary>
     float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr);
+
+    /// <summary>See <see cref="IPanelSourceA.ElementCost"/>.</summary>
+    static virtual double ElementCost => GemmGrid.PackCost;
 }
 
 internal readonly unsafe struct DenseA(float* a, long lda, bool transposed, int m) : IPanelSourceA
@@ -25,6 +34,8 @@ internal readonly unsafe struct DenseA(float* a, long lda, bool transposed, int 
 
 internal readonly unsafe struct PrepackedA(PackedMatrix packed) : IPanelSourceA
 {
+    public static double ElementCost => 0;
+
     public float* Panels(float* buffer, int i0, int mc, int k0, int kc, int mr) => packed.Block(k0, i0);
 }
 
@@ -39,5 +50,7 @@ internal readonly unsafe struct DenseB(float* b, long ldb, bool transposed, int 
 
 internal readonly unsafe struct PrepackedB(PackedMatrix packed) : IPanelSourceB
 {
+    public static double ElementCost => 0;
+
     public float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr) => packed.Block(k0, j0);
 }

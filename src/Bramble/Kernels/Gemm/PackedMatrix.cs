@@ -22,8 +22,13 @@ public sealed unsafe class PackedMatrix : IDisposable
         int outer = isLeft ? rows : cols;
         Padded = (outer + panel - 1) / panel * panel;
         int depth = isLeft ? cols : rows;
-        _buffer = new NativeBuffer(Math.Max(1L, (long)Padded * depth) * sizeof(float));
+        // Prefilled when a compiled model supplies the panels packed at compile time (see PackedWeights).
+        _buffer = PackedWeights.Allocate(Math.Max(1L, (long)Padded * depth) * sizeof(float));
+        Prefilled = PackedWeights.Prefilled;
     }
+
+    /// <summary>True when the buffer came already packed: the Pack methods leave it (and their source) untouched.</summary>
+    private bool Prefilled { get; }
 
     internal GemmKernel Kernel { get; }
 
@@ -59,7 +64,7 @@ public sealed unsafe class PackedMatrix : IDisposable
         CheckShape(m, k);
         var kernel = GemmKernel.Select(cap);
         var packed = new PackedMatrix(kernel, true, m, k, kernel.MR);
-        for (int k0 = 0; k0 < k; k0 += GemmKernel.KC)
+        for (int k0 = 0; k0 < k && !packed.Prefilled; k0 += GemmKernel.KC)
         {
             int kc = Math.Min(GemmKernel.KC, k - k0);
             GemmPacking.PackA(packed.Block(k0, 0), a, lda, transposed, m, 0, packed.Padded, k0, kc, kernel.MR);
@@ -73,7 +78,7 @@ public sealed unsafe class PackedMatrix : IDisposable
         CheckShape(k, n);
         var kernel = GemmKernel.Select(cap);
         var packed = new PackedMatrix(kernel, false, k, n, kernel.NR);
-        for (int k0 = 0; k0 < k; k0 += GemmKernel.KC)
+        for (int k0 = 0; k0 < k && !packed.Prefilled; k0 += GemmKernel.KC)
         {
             int kc = Math.Min(GemmKernel.KC, k - k0);
             GemmPacking.PackB(packed.Block(k0, 0), b, ldb, transposed, n, k0, kc, 0, packed.Padded, kernel.NR);
@@ -84,7 +89,7 @@ public sealed unsafe class PackedMatrix : IDisposable
     internal static PackedMatrix PackAWith(GemmKernel kernel, float* a, int lda, bool transposed, int m, int k)
     {
         var packed = new PackedMatrix(kernel, true, m, k, kernel.MR);
-        for (int k0 = 0; k0 < k; k0 += GemmKernel.KC)
+        for (int k0 = 0; k0 < k && !packed.Prefilled; k0 += GemmKernel.KC)
             GemmPacking.PackA(packed.Block(k0, 0), a, lda, transposed, m, 0, packed.Padded, k0, Math.Min(GemmKernel.KC, k - k0), kernel.MR);
         return packed;
     }
@@ -92,7 +97,7 @@ public sealed unsafe class PackedMatrix : IDisposable
     internal static PackedMatrix PackBWith(GemmKernel kernel, float* b, int ldb, bool transposed, int k, int n)
     {
         var packed = new PackedMatrix(kernel, false, k, n, kernel.NR);
-        for (int k0 = 0; k0 < k; k0 += GemmKernel.KC)
+        for (int k0 = 0; k0 < k && !packed.Prefilled; k0 += GemmKernel.KC)
             GemmPacking.PackB(packed.Block(k0, 0), b, ldb, transposed, n, k0, Math.Min(GemmKernel.KC, k - k0), 0, packed.Padded, kernel.NR);
         return packed;
     }

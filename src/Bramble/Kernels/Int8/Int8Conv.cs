@@ -18,19 +18,22 @@ public sealed unsafe partial class Int8Conv
 {
     private readonly ConvParameters _p;
     private readonly Isa _isa;
-    private readonly bool _xSigned, _ySigned, _depthwise;
+    private readonly bool _xSigned, _ySigned, _depthwise, _pointwise;
     private readonly int _xZp, _yZp, _lo, _hi;
     private readonly int _kernelSize, _kPairs, _blockColumns;
     private readonly int[] _bias;
     private readonly float[] _multiplier;
-    // Per group: ceil(Mg/4) panels × kPairs × 4 int16 pairs (GEMM path); depthwise: M × kernel taps as ints.
-    private readonly int[] _packed;
+    // Per group: ceil(Mg/4) panels × kPairs × 4 int16 pairs (GEMM path; empty for depthwise).
+    private readonly int[] _packed = [];
+    // Depthwise: M × kernel taps (w − w_zp) as floats, see Int8Conv.Depthwise.cs.
+    private readonly float[] _taps = [];
     private readonly int _groupStride;
 
     /// <summary>Builds the kernel from a QLinearConv's constant inputs, or returns null when only the reference applies.</summary>
     public static Int8Conv? TryCreate(ConvParameters p, Node node, PrepareContext ctx, int xInput, int wInput, int biasInput)
     {
         if (ctx.Options.ReferenceKernels || p.Window.SpatialRank > 2) return null;
+        if (IsDepthwise(p) && !DepthwiseSumsExactInFloat(p.Window.KernelSize)) return null;
         var w = ctx.ConstantInput(wInput);
         var xs = ctx.ConstantInput(xInput + 1);
         var ws = ctx.ConstantInput(wInput + 1);
@@ -69,17 +72,20 @@ public sealed unsafe partial class Int8Conv
             _multiplier[i] = Requantize.Multiplier(xScale, QuantParams.Scale(wScale, i), yScale);
         }
         _kernelSize = p.Window.KernelSize;
-        _depthwise = p.Group == p.InChannels && p.Group == p.OutChannels;
+        _depthwise = IsDepthwise(p);
+        var win = p.Window;
+        _pointwise = _kernelSize == 1 && win.Stride[1] == 1 && win.Stride[2] == 1 && win.PadBegin[1] == 0 && win.PadBegin[2] == 0
+            && win.Output[1] == win.Input[1] && win.Output[2] == win.Input[2];
         bool wSigned = w.Type == DataType.Int8;
         int cg = p.InChannelsPerGroup, mg = p.OutChannelsPerGroup;
         int kg = cg * _kernelSize;
         _kPairs = (kg + 1) / 2;
         if (_depthwise)
         {
-            _packed = new int[m * _kernelSize];
+            _taps = new float[m * _kernelSize];
             for (int c = 0; c < m; c++)
                 for (int t = 0; t < _kernelSize; t++)
-                    _packed[c * _kernelSize + t] = QuantParams.Load(w.Data, (long)c * _kernelSize + t, wSigned) - QuantParams.ZeroPoint(wZp, c);
+                    _taps[c * _kernelSize + t] = QuantParams.Load(w.Data, (long)c * _kernelSize + t, wSigned) - QuantParams.ZeroPoint(wZp, c);
             return;
         }
         int panels = (mg + Int8MicroKernels.MR - 1) / Int8MicroKernels.MR;
@@ -104,13 +110,16 @@ public sealed unsafe partial class Int8Conv
         _blockColumns = Math.Min(byCache, (outSize + 15) & ~15);
     }
 
+    private static bool IsDepthwise(ConvParameters p) => p.Group == p.InChannels && p.Group == p.OutChannels;
+
     /// <summary>Kernel description for profiles.</summary>
-    public string Name => (_depthwise ? "int8 depthwise " : "int8 gemm ") + _isa switch
-    {
-        Isa.Scalar => "scalar",
-        Isa.Vector128 => "v128",
-        _ => System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "avx2 pmaddwd" : "v128",
-    };
+    public string Name => _depthwise ? "int8 depthwise " + (_isa == Isa.Scalar ? "scalar" : _isa == Isa.Vector128 ? "v128" : "v256 fma")
+        : "int8 gemm " + _isa switch
+        {
+            Isa.Scalar => "scalar",
+            Isa.Vector128 => "v128",
+            _ => System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "avx2 pmaddwd" : "v128",
+        };
 
     public void Run(Tensor x, Tensor y, WorkerPool pool)
     {

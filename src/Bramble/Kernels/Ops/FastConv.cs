@@ -50,9 +50,9 @@ internal sealed unsafe class FastConv : IDisposable
         {
             bool streamed = WinogradConv.TransformedWeightBytes(g) > options.WinogradMaxWeightBytes;
             if (!streamed || options.WinogradStreaming)
-                return new FastConv(null, WinogradConv.Create(g, (float*)weights.Data, options.MaxIsa, options.Threads, streamed), p.Batch, options.MaxIsa);
+                return new FastConv(null, WinogradConv.Create(g, PackedWeights.Source(weights), options.MaxIsa, options.Threads, streamed), p.Batch, options.MaxIsa);
         }
-        return new FastConv(Conv2dKernel.Create(g, (float*)weights.Data, options.MaxIsa), null, p.Batch, options.MaxIsa);
+        return new FastConv(Conv2dKernel.Create(g, PackedWeights.Source(weights), options.MaxIsa), null, p.Batch, options.MaxIsa);
     }
 
     /// <summary>Bytes of the kernel's own weight copy; the kernel never reads the original weights after creation.</summary>

@@ -36,7 +36,7 @@ internal sealed unsafe class FastGemm : IDisposable
     public static FastGemm? TryCreate(GemmParameters p, Tensor? b, SessionOptions options)
     {
         if (options.ReferenceKernels) return null;
-        var packed = b == null ? null : PackedMatrix.PackB((float*)b.Data, p.TransB ? p.K : p.N, p.TransB, p.K, p.N, options.MaxIsa);
+        var packed = b == null ? null : PackedMatrix.PackB(PackedWeights.Source(b), p.TransB ? p.K : p.N, p.TransB, p.K, p.N, options.MaxIsa);
         return new FastGemm(packed, options.MaxIsa);
     }
 
@@ -73,7 +73,7 @@ internal sealed unsafe class FastGemm : IDisposable
     {
         if (options.ReferenceKernels) return null;
         bool bIsOneMatrix = Array.TrueForAll(p.BBatchStrides, s => s == 0);
-        var packed = b != null && bIsOneMatrix ? PackedMatrix.PackB((float*)b.Data, p.N, false, p.K, p.N, options.MaxIsa) : null;
+        var packed = b != null && bIsOneMatrix ? PackedMatrix.PackB(PackedWeights.Source(b), p.N, false, p.K, p.N, options.MaxIsa) : null;
         return new FastGemm(packed, options.MaxIsa);
     }
 

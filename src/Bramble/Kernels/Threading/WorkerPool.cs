@@ -16,7 +16,8 @@ public interface IParallelBody
 /// </summary>
 /// <remarks>
 /// Threads are created once. Participants claim chunks of consecutive parts from one shared counter
-/// (about four chunks per participant), so a worker that the OS has not scheduled yet — common when
+/// (about sixteen chunks per participant, so kernels that cut a few coarse parts per thread have them claimed
+/// one at a time), so a worker that the OS has not scheduled yet — common when
 /// more threads than cores compete — costs nothing: the caller simply claims its chunks too, and it
 /// waits only for chunks another thread has actually started. Between jobs a worker spins for a few
 /// tens of microseconds (layers follow each other closely) and then sleeps on its own event, so an
@@ -30,6 +31,9 @@ public sealed unsafe class WorkerPool : IDisposable
 
     // A claimed index of this value (≥ any count) marks a finished job: stale claims on it fail.
     private const uint Closed = uint.MaxValue;
+
+    // Chunks per participant: a late or preempted participant holds up the job by at most one chunk.
+    private const int ClaimsPerParticipant = 16;
 
     private readonly Worker[] _workers;
     private int _busy;            // 1 while a job owns the workers
@@ -90,7 +94,7 @@ public sealed unsafe class WorkerPool : IDisposable
             _body = Unsafe.AsPointer(ref local);
             _run = &Trampoline<TBody>.Run;
             _count = count;
-            _chunk = Math.Max(1, count / (4 * ThreadCount));
+            _chunk = Math.Max(1, count / (ClaimsPerParticipant * ThreadCount));
             _failure = null;
             _jobTrace = Trace;
             Volatile.Write(ref _completed, 0);

@@ -97,6 +97,55 @@ public class Int8ConvTests
         }
     }
 
+    /// <summary>
+    /// Shapes that take the segment-gathering im2col and the float-exact depthwise paths: pointwise planes
+    /// (contiguous columns), narrow 7- and 14-wide maps, wide rows (SIMD widening of 16), padded edges,
+    /// strides 2 and 3, odd K (the pad row), 5×5 depthwise and a column count that ends mid-panel.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void GatheredAndDepthwiseShapesAreBitExact(Isa isa)
+    {
+        var rng = new Random(31 + (int)isa);
+        // c, m, group, k, stride, pad, dilation, h, w
+        int[][] shapes =
+        [
+            [16, 24, 1, 1, 1, 0, 1, 7, 7], [8, 12, 1, 1, 1, 0, 1, 21, 35], [3, 8, 1, 3, 1, 1, 1, 40, 37], [12, 20, 1, 3, 1, 1, 1, 14, 14],
+            [9, 10, 1, 3, 2, 1, 1, 23, 31], [6, 7, 1, 1, 2, 0, 1, 17, 19], [5, 9, 1, 3, 3, 2, 2, 25, 26], [10, 10, 10, 3, 1, 1, 1, 33, 41],
+            [7, 7, 7, 3, 2, 1, 1, 29, 35], [4, 4, 4, 5, 2, 2, 1, 20, 45], [6, 6, 6, 5, 1, 2, 2, 19, 23], [8, 16, 2, 3, 1, 1, 1, 9, 30],
+        ];
+        foreach (var s in shapes)
+        {
+            int c = s[0], m = s[1], group = s[2], k = s[3], st = s[4], p = s[5], d = s[6];
+            bool signedX = rng.Next(2) == 1;
+            var xType = signedX ? DataType.Int8 : DataType.UInt8;
+            var node = new Node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], "qconv")
+                .With(Bramble.Graph.Attribute.Of("group", (long)group))
+                .With(Bramble.Graph.Attribute.Of("strides", new long[] { st, st }))
+                .With(Bramble.Graph.Attribute.Of("dilations", new long[] { d, d }))
+                .With(Bramble.Graph.Attribute.Of("pads", new long[] { p, p, p, p }));
+            using var x = Random8(rng, xType, 1, c, s[7], s[8]);
+            var wScale = new float[m];
+            for (int j = 0; j < m; j++) wScale[j] = 0.002f + (float)rng.NextDouble() * 0.01f;
+            var bias = new int[m];
+            for (int j = 0; j < m; j++) bias[j] = rng.Next(-3000, 3000);
+            int kg = c / group * k * k;
+            var constants = new Dictionary<string, Tensor>
+            {
+                ["xs"] = Tensor.Scalar(0.02f), ["xz"] = ZeroPoint(xType, signedX ? 5 : 130),
+                ["w"] = Random8(rng, DataType.Int8, m, c / group, k, k), ["ws"] = Tensor.FromArray(wScale, m),
+                ["wz"] = Tensor.FromArray(new sbyte[m], m), ["ys"] = Tensor.Scalar(0.05f + kg * 0.004f), ["yz"] = ZeroPoint(DataType.UInt8, 110),
+                ["b"] = Tensor.FromArray(bias, m),
+            };
+            var (reference, fast, kernel) = RunBoth(node, x, constants, isa, 1);
+            Assert.StartsWith("int8", kernel);
+            Assert.Equal(reference.Length, fast.Length);
+            for (int j = 0; j < reference.Length; j++)
+                if (reference[j] != fast[j]) Assert.Fail($"{kernel} {string.Join(',', s)}: element {j} reference {reference[j]} fast {fast[j]}");
+            foreach (var t in constants.Values) t.Dispose();
+        }
+    }
+
     private static Tensor ZeroPoint(DataType type, int value) =>
         type == DataType.Int8 ? Tensor.Scalar((sbyte)value) : Tensor.Scalar((byte)value);
 }
