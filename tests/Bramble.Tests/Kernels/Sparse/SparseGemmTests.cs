@@ -82,7 +82,9 @@ public unsafe class SparseGemmTests
                     SparseGemm.Multiply(csr, px, pb, pe, n, Isa.Scalar, null);
                     SparseGemm.Multiply(csr, px, pb, py, n, isa, n % 3 == 0 ? pool : null);
                 }
-                Assert.Equal(expected, y);
+                // The scalar kernel always fuses; vectors fuse only where the CPU has FMA (not in the Vector128 rerun).
+                if (System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported || isa == Isa.Scalar)
+                    Assert.Equal(expected, y);
                 var reference = Reference(w, x, bias, m, k, n);
                 for (int i = 0; i < y.Length; i++)
                     Assert.True(MathF.Abs(reference[i] - y[i]) <= 1e-4f * (1 + MathF.Abs(reference[i])),
