@@ -201,65 +201,106 @@ public sealed unsafe class ConvGradient : GradientOp
         }
     }
 
-    // One input channel per group: output channel oc reads input channel oc / _mg.
+    // One input channel per group: output channel oc reads input channel oc / _mg. Loops run per output row and
+    // tap over the range of columns whose input lies inside the image (TapColumns), so the inner loops carry no
+    // bounds checks; with unit stride they are vector multiply-adds and dot products.
     private void DepthwiseForward(float* x, float* w, float* b, float* y)
     {
         int kh = _win.KernelH, kw = _win.KernelW;
+        Span<(int Lo, int Hi, int Ix0)> columns = stackalloc (int, int, int)[kw];
+        TapColumns(columns);
         for (int oc = 0; oc < _m; oc++)
         {
             float* plane = x + (long)(oc / _mg) * _h * _w;
             float* wk = w + (long)oc * kh * kw;
-            float* yo = y + (long)oc * _outH * _outW;
             float bias = b != null ? b[oc] : 0f;
             for (int oy = 0; oy < _outH; oy++)
-                for (int ox = 0; ox < _outW; ox++)
+            {
+                var yRow = new Span<float>(y + ((long)oc * _outH + oy) * _outW, _outW);
+                yRow.Fill(bias);
+                for (int i = 0; i < kh; i++)
                 {
-                    float s = bias;
-                    for (int i = 0; i < kh; i++)
+                    int iy = oy * _win.StrideH - _win.PadTop + i * _win.DilationH;
+                    if ((uint)iy >= (uint)_h) continue;
+                    float* row = plane + (long)iy * _w;
+                    for (int j = 0; j < kw; j++)
                     {
-                        int iy = oy * _win.StrideH - _win.PadTop + i * _win.DilationH;
-                        if ((uint)iy >= (uint)_h) continue;
-                        float* row = plane + (long)iy * _w;
-                        for (int j = 0; j < kw; j++)
+                        var (lo, hi, ix0) = columns[j];
+                        if (lo >= hi) continue;
+                        float weight = wk[i * kw + j];
+                        if (_win.StrideW == 1)
                         {
-                            int ix = ox * _win.StrideW - _win.PadLeft + j * _win.DilationW;
-                            if ((uint)ix < (uint)_w) s += wk[i * kw + j] * row[ix];
+                            var dst = yRow[lo..hi];
+                            PointwiseVectors.AddScaled(new ReadOnlySpan<float>(row + ix0 + lo, hi - lo), weight, dst);
                         }
+                        else
+                            for (int ox = lo; ox < hi; ox++) yRow[ox] += weight * row[ix0 + ox * _win.StrideW];
                     }
-                    yo[oy * _outW + ox] = s;
                 }
+            }
         }
     }
 
     private void DepthwiseBackward(float* x, float* w, float* dy, float* dx, float* dw)
     {
         int kh = _win.KernelH, kw = _win.KernelW;
+        Span<(int Lo, int Hi, int Ix0)> columns = stackalloc (int, int, int)[kw];
+        TapColumns(columns);
         for (int oc = 0; oc < _m; oc++)
         {
             long planeOffset = (long)(oc / _mg) * _h * _w;
-            float* plane = x + planeOffset;
             float* wk = w + (long)oc * kh * kw;
             float* dwk = dw != null ? dw + (long)oc * kh * kw : null;
-            float* dyo = dy + (long)oc * _outH * _outW;
             for (int oy = 0; oy < _outH; oy++)
-                for (int ox = 0; ox < _outW; ox++)
+            {
+                var dyRow = new ReadOnlySpan<float>(dy + ((long)oc * _outH + oy) * _outW, _outW);
+                for (int i = 0; i < kh; i++)
                 {
-                    float g = dyo[oy * _outW + ox];
-                    if (g == 0f) continue;
-                    for (int i = 0; i < kh; i++)
+                    int iy = oy * _win.StrideH - _win.PadTop + i * _win.DilationH;
+                    if ((uint)iy >= (uint)_h) continue;
+                    long rowOffset = planeOffset + (long)iy * _w;
+                    for (int j = 0; j < kw; j++)
                     {
-                        int iy = oy * _win.StrideH - _win.PadTop + i * _win.DilationH;
-                        if ((uint)iy >= (uint)_h) continue;
-                        long rowOffset = (long)iy * _w;
-                        for (int j = 0; j < kw; j++)
+                        var (lo, hi, ix0) = columns[j];
+                        if (lo >= hi) continue;
+                        var g = dyRow[lo..hi];
+                        if (_win.StrideW == 1)
                         {
-                            int ix = ox * _win.StrideW - _win.PadLeft + j * _win.DilationW;
-                            if ((uint)ix >= (uint)_w) continue;
-                            if (dwk != null) dwk[i * kw + j] += g * plane[rowOffset + ix];
-                            if (dx != null) dx[planeOffset + rowOffset + ix] += g * wk[i * kw + j];
+                            if (dwk != null) dwk[i * kw + j] += PointwiseVectors.Dot(g, new ReadOnlySpan<float>(x + rowOffset + ix0 + lo, hi - lo));
+                            if (dx != null)
+                            {
+                                var dst = new Span<float>(dx + rowOffset + ix0 + lo, hi - lo);
+                                PointwiseVectors.AddScaled(g, wk[i * kw + j], dst);
+                            }
+                            continue;
                         }
+                        float weight = wk[i * kw + j], sum = 0;
+                        for (int ox = lo; ox < hi; ox++)
+                        {
+                            long at = rowOffset + ix0 + ox * _win.StrideW;
+                            if (dwk != null) sum += g[ox - lo] * x[at];
+                            if (dx != null) dx[at] += g[ox - lo] * weight;
+                        }
+                        if (dwk != null) dwk[i * kw + j] += sum;
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// For each kernel column j: the output columns [Lo, Hi) whose input column Ix0 + ox·strideW lies inside the
+    /// image (Ix0 = j·dilation − padLeft).
+    /// </summary>
+    private void TapColumns(Span<(int Lo, int Hi, int Ix0)> columns)
+    {
+        int sw = _win.StrideW;
+        for (int j = 0; j < columns.Length; j++)
+        {
+            int ix0 = j * _win.DilationW - _win.PadLeft;
+            int lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+            int hi = ix0 > _w - 1 ? 0 : Math.Min(_outW, (_w - 1 - ix0) / sw + 1);
+            columns[j] = (lo, Math.Max(lo, hi), ix0);
         }
     }
 }
