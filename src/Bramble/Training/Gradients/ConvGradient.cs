@@ -255,19 +255,8 @@ public sealed unsafe class ConvGradient : GradientOp
         }
     }
 
-    /// <summary>
-    /// For each kernel column j: the output columns [Lo, Hi) whose input column Ix0 + ox·strideW lies inside the
-    /// image (Ix0 = j·dilation − padLeft).
-    /// </summary>
     private void TapColumns(Span<(int Lo, int Hi, int Ix0)> columns)
     {
-        int sw = _win.StrideW;
-        for (int j = 0; j < columns.Length; j++)
-        {
-            int ix0 = j * _win.DilationW - _win.PadLeft;
-            int lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
-            int hi = ix0 > _w - 1 ? 0 : Math.Min(_outW, (_w - 1 - ix0) / sw + 1);
-            columns[j] = (lo, Math.Max(lo, hi), ix0);
-        }
+        for (int j = 0; j < columns.Length; j++) columns[j] = _win.ColumnRange(j, _w, _outW);
     }
 }
