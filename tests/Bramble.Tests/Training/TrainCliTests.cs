@@ -11,7 +11,7 @@ public class TrainCliTests
         string root = Path.Combine(Path.GetTempPath(), "bramble-train-cli-" + Guid.NewGuid().ToString("N"));
         try
         {
-            TwoClassImageFolder.Write(root, seed);
+            TwoClassImageFolder.Write(root, seed: seed);
             test(root);
         }
         finally
