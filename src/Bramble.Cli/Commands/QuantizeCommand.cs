@@ -2,8 +2,6 @@ using System.CommandLine;
 using Bramble.Cli.Options;
 using Bramble.Import.Onnx;
 using Bramble.Quantization;
-using Bramble.Runtime;
-using Spectre.Console;
 
 namespace Bramble.Cli.Commands;
 
