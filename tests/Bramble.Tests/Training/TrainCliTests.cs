@@ -34,6 +34,41 @@ public class TrainCliTests
     }
 
     [Fact]
+    public void ProfilePrintsWhereTheTimeWentForAWiderArchitecture()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "bramble-train-profile-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            TwoClassImageFolder.Write(root, seed: 2);
+            string model = Path.Combine(root, "model.onnx");
+            var train = CliHarness.Run("train", "--arch", "lenet", "--width", "1.5", "--label-smoothing", "0.1", "--dataset", root,
+                "--image-size", "12", "--epochs", "1", "--batch", "8", "--threads", "1", "--profile", "-o", model);
+            Assert.True(train.Code == 0, train.Err);
+            Assert.Contains("backward ms", train.Out);
+            Assert.Matches(@"│ Conv +│ 2 +│", train.Out);
+            Assert.Matches(@"Training lenet \([0-9,]+ parameters\)", train.Out);
+            // Width 1.5: 24 filters in the first conv instead of 16.
+            using var trained = Bramble.Import.ModelLoader.Load(model);
+            Assert.Contains(trained.Graph.Initializers.Values, t => t.Shape.SequenceEqual(new[] { 24, 1, 5, 5 }));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BadLabelSmoothingAndWidthAreOneLineErrors()
+    {
+        var smoothing = CliHarness.Run("train", "--arch", "lenet", "--label-smoothing", "1.5", "-o", "x.onnx");
+        Assert.Equal(2, smoothing.Code);
+        Assert.Contains("--label-smoothing", smoothing.SingleErrorLine());
+        var width = CliHarness.Run("train", "--arch", "lenet", "--width", "0", "-o", "x.onnx");
+        Assert.Equal(2, width.Code);
+        Assert.Contains("width", width.SingleErrorLine());
+    }
+
+    [Fact]
     public void TrainNeedsExactlyOneStartingPoint()
     {
         var r = CliHarness.Run("train", "--dataset", "fashion-mnist", "-o", "x.onnx");
