@@ -3,7 +3,7 @@
 # calibrates on one set, reports the output cosine on another, measures int8 against float latency on one
 # thread (alternating runs) and the weight sizes. Quantized models and reports go to OUT.
 #   bench/quantize/run.sh [OUT_DIR] [extra quantize options, e.g. --min-cosine 0]
-# BRAMBLE may name the CLI to use (default scripts/bramble).
+# BRAMBLE may name the CLI to use (default scripts/bramble); MODELS may list the names to run (default all).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-$ROOT/.cache/quantize}"
@@ -17,6 +17,7 @@ imagenet=(--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225) # PaddleOCR det
 face=(--mean 0.5 --std 0.5)                                 # BlazeFace: [-1, 1]
 run() {
     local name="$1" model="$2" shape="$3" data="$4"; shift 4
+    [[ -z "${MODELS:-}" || " $MODELS " == *" $name "* ]] || return 0
     echo "== $name"
     "$bramble" quantize "$models/$model" --shape "$shape" --calib "$out/inputs/$data-calib" --eval "$out/inputs/$data-eval" \
         --samples 16 --eval-samples 12 --latency -t 1 -o "$out/$name.int8.onnx" "$@" 2>/dev/null | tee "$out/$name.txt" \
