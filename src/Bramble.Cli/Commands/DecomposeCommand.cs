@@ -192,8 +192,8 @@ internal static class DecomposeCommand
         Option<string?> mean, Option<string?> std, Option<bool> bgr)
     {
         int count = parsed.GetValue(calibCount);
-        var means = ParseFloats(parsed.GetValue(mean), "--mean");
-        var stds = ParseFloats(parsed.GetValue(std), "--std");
+        var means = Specs.ParseFloats(parsed.GetValue(mean), "--mean");
+        var stds = Specs.ParseFloats(parsed.GetValue(std), "--std");
         if (parsed.GetValue(dataset) is string name)
         {
             if (!name.Equals("fashion-mnist", StringComparison.OrdinalIgnoreCase))
@@ -237,17 +237,6 @@ internal static class DecomposeCommand
         // Data-free methods still report output error and latency: on a few seeded random inputs.
         var random = CalibrationSet.Random(inputName, shape, Math.Min(count, 4));
         return (random, random);
-    }
-
-    private static float[]? ParseFloats(string? text, string option)
-    {
-        if (text == null) return null;
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var values = new float[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!float.TryParse(parts[i], NumberStyles.Float, Invariant, out values[i]))
-                throw new CliUsageException($"{option} '{text}': expected comma-separated numbers");
-        return values;
     }
 
     /// <summary>

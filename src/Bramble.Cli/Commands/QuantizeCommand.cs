@@ -2,16 +2,14 @@ using System.CommandLine;
 using Bramble.Cli.Options;
 using Bramble.Import.Onnx;
 using Bramble.Quantization;
-using Bramble.Runtime;
-using Spectre.Console;
 
 namespace Bramble.Cli.Commands;
 
 /// <summary>
 /// `bramble quantize MODEL --calib DIR|FILES | --dataset fashion-mnist -o model.int8.onnx`: post-training
 /// static quantization to a standard QDQ ONNX model, with a report of the layers made int8 or kept float
-/// and the output cosine similarity against the float model. `--study` prints accuracy against weight ×
-/// activation bit widths instead.
+/// (some measured to keep the output within --min-cosine of float) and the output cosine similarity
+/// against the float model. `--study` also prints accuracy against weight × activation bit widths.
 /// </summary>
 internal static class QuantizeCommand
 {
@@ -28,8 +26,13 @@ internal static class QuantizeCommand
         var activations = new Option<string>("--activations") { Description = "Activation type: uint8 or int8", DefaultValueFactory = _ => "uint8" };
         activations.AcceptOnlyFromAmong("uint8", "int8");
         var exclude = new Option<string[]>("--exclude") { Description = "Node (or output) names to keep float", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
-        var mean = new Option<float>("--mean") { Description = "Image preprocessing: subtracted from pixel/255", DefaultValueFactory = _ => 0f };
-        var std = new Option<float>("--std") { Description = "Image preprocessing: divides (pixel/255 - mean)", DefaultValueFactory = _ => 1f };
+        var mean = new Option<string?>("--mean") { Description = "Image preprocessing: subtracted from pixel/255, one value or one per channel (e.g. 0.485,0.456,0.406)" };
+        var std = new Option<string?>("--std") { Description = "Image preprocessing: divides (pixel/255 - mean), one value or one per channel" };
+        var evalPaths = new Option<string[]>("--eval") { Description = "Evaluation samples for the reported output cosine (default: the calibration samples); keep them apart from --calib", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
+        var evalSamples = new Option<int>("--eval-samples") { Description = "Samples the reported output cosine is averaged over", DefaultValueFactory = _ => 8 };
+        var minCosine = new Option<double>("--min-cosine") { Description = "Keep float the layers whose int8 error stops the output cosine vs float (on the calibration samples) reaching this; 0 = off", DefaultValueFactory = _ => 0.99 };
+        var searchSamples = new Option<int>("--search-samples") { Description = "Calibration samples each keep-float candidate is scored on", DefaultValueFactory = _ => 8 };
+        var latency = new Option<bool>("--latency") { Description = "Also measure int8 against float latency (1 thread, alternating runs) and print weight sizes" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the quantized QDQ model" };
         var study = new Option<bool>("--study") { Description = "Print accuracy for weight bits × activation bits (simulated quantization) and int8 vs float latency and size" };
         var studyWeights = new Option<int[]>("--study-weight-bits") { Description = "Weight bit widths of the study's rows", DefaultValueFactory = _ => [8, 6, 5, 4, 3, 2], AllowMultipleArgumentsPerToken = true };
@@ -37,8 +40,11 @@ internal static class QuantizeCommand
         var studySamples = new Option<int>("--study-samples") { Description = "Labelled test samples scored per study cell", DefaultValueFactory = _ => 1000 };
         var command = new Command("quantize", "Post-training int8 quantization to a QDQ ONNX model");
         args.AddTo(command);
-        foreach (var o in new Option[] { calib, dataset, samples, method, weights, activations, exclude, mean, std, output, study, studyWeights, studyActivations, studySamples }) command.Options.Add(o);
+        foreach (var o in new Option[] { calib, dataset, samples, method, weights, activations, exclude, mean, std, evalPaths, evalSamples, minCosine, searchSamples, latency, output, study, studyWeights, studyActivations, studySamples })
+            command.Options.Add(o);
         Validation.AtLeast(samples, 1);
+        Validation.AtLeast(evalSamples, 1);
+        Validation.AtLeast(searchSamples, 1);
         Validation.AtLeast(studySamples, 1);
         command.SetAction(parsed =>
         {
@@ -48,13 +54,18 @@ internal static class QuantizeCommand
             bool studyMode = parsed.GetValue(study);
             string? outPath = parsed.GetValue(output);
             if (outPath == null && !studyMode) throw new CliUsageException("give the output path with -o");
+            if (parsed.GetValue(minCosine) is < 0 or > 1) throw new CliUsageException("--min-cosine must be between 0 and 1");
             var (path, model) = args.LoadModel(parsed, context);
             using (model)
             {
                 var shapes = args.InputShapes(parsed, model);
                 int[]? shape = shapes.Count == 1 ? shapes.Values.First() : null;
+                var means = Specs.ParseFloats(parsed.GetValue(mean), "--mean");
+                var stds = Specs.ParseFloats(parsed.GetValue(std), "--std");
                 var source = datasetName != null ? CalibrationSource.FromDataset(datasetName)
-                    : CalibrationSource.FromPaths(calibPaths, parsed.GetValue(mean), parsed.GetValue(std), shape);
+                    : CalibrationSource.FromPaths(calibPaths, means, stds, shape);
+                var evalFiles = parsed.GetValue(evalPaths) ?? [];
+                var evaluation = evalFiles.Length > 0 ? CalibrationSource.FromPaths(evalFiles, means, stds, shape) : source;
                 var options = new QuantizeOptions
                 {
                     Samples = parsed.GetValue(samples),
@@ -63,21 +74,25 @@ internal static class QuantizeCommand
                     SignedActivations = parsed.GetValue(activations) == "int8",
                     Exclude = new HashSet<string>(parsed.GetValue(exclude) ?? []),
                     Progress = (done, total) => Progress(context, done, total, "calibrating"),
+                    MinCosine = parsed.GetValue(minCosine),
+                    SearchSamples = parsed.GetValue(searchSamples),
+                    SearchProgress = (phase, done, total) => Progress(context, done, total, phase),
                 };
-                var sessionOptions = new SessionOptions { InputShapes = shapes, Threads = parsed.GetValue(args.Threads) };
+                var sessionOptions = args.SessionOptions(parsed, model);
                 if (studyMode)
                 {
                     var result = QuantizationStudy.Run(model, source, options, parsed.GetValue(studyWeights)!, parsed.GetValue(studyActivations)!,
                         parsed.GetValue(studySamples), sessionOptions, (done, total) => Progress(context, done, total, "study"));
                     QuantizeStudyReport.Print(context, path, result);
                 }
-                var (quantized, report) = Quantizer.Quantize(model, source, options);
+                var (quantized, report) = Quantizer.Quantize(model, source, options, sessionOptions);
                 using (quantized)
                 {
                     if (outPath != null) OnnxWriter.Save(quantized, outPath);
-                    var cosine = Quantizer.CompareOutputs(model, quantized, source, Math.Min(4, options.Samples), sessionOptions);
-                    Print(context, path, outPath ?? "(not written)", report, cosine);
-                    if (studyMode) QuantizeStudyReport.PrintCost(context, model, quantized, report, source, shapes);
+                    var cosine = Quantizer.CompareOutputs(model, quantized, evaluation, parsed.GetValue(evalSamples), sessionOptions);
+                    string evaluatedOn = evalFiles.Length > 0 ? "evaluation samples (--eval)" : "calibration samples (no --eval given)";
+                    QuantizeReportView.Print(context, path, outPath ?? "(not written)", report, cosine, evaluatedOn);
+                    if (studyMode || parsed.GetValue(latency)) QuantizeStudyReport.PrintCost(context, model, quantized, report, evaluation, shapes);
                 }
             }
             return Cli.ExitOk;
@@ -85,30 +100,12 @@ internal static class QuantizeCommand
         return command;
     }
 
-    private static void Progress(CliContext context, int done, int total, string what)
+    /// <summary>A one-line progress bar on stderr, redrawn in place; ends the line when the phase completes.</summary>
+    internal static void Progress(CliContext context, int done, int total, string what)
     {
         const int width = 30;
         int filled = total == 0 ? width : done * width / total;
         context.Err.Write($"\r{what} [{new string('#', filled)}{new string('.', width - filled)}] {done}/{total}");
         if (done >= total) context.Err.WriteLine();
-    }
-
-    private static void Print(CliContext context, string path, string outPath, QuantizeReport report, Dictionary<string, double> cosine)
-    {
-        var console = context.Console;
-        console.WriteLine($"Quantized {path} -> {outPath} ({report.Samples} calibration samples)");
-        var table = new Table().AddColumns("layer", "op", "MACs", "weight error", "x scale", "y scale");
-        foreach (var l in report.Quantized)
-            table.AddRow(Markup.Escape(l.Name), l.OpType, l.Macs.ToString("N0"), l.WeightError.ToString("P2"), l.InputScale.ToString("G4"), l.OutputScale.ToString("G4"));
-        console.Write(table);
-        if (report.Kept.Count > 0)
-        {
-            var kept = new Table().AddColumns("kept float", "op", "reason");
-            foreach (var k in report.Kept) kept.AddRow(Markup.Escape(k.Name), k.OpType, Markup.Escape(k.Reason));
-            console.Write(kept);
-        }
-        console.WriteLine($"Layers: {report.Quantized.Count} int8, {report.Kept.Count} float. Weights: {report.FloatWeightBytes:N0} -> {report.QuantizedWeightBytes:N0} bytes " +
-            $"({(double)report.FloatWeightBytes / Math.Max(1, report.QuantizedWeightBytes):F2}x smaller)");
-        foreach (var (name, c) in cosine) console.WriteLine($"Output '{name}': cosine similarity vs float {c:F5}");
     }
 }

@@ -110,17 +110,17 @@ internal sealed class SessionArgs
     }
 
     /// <summary>A session over <paramref name="model"/> with the command line's options (owning the model only when asked).</summary>
-    public InferenceSession CreateSession(ParseResult parsed, Model model, bool ownsModel = false)
+    public InferenceSession CreateSession(ParseResult parsed, Model model, bool ownsModel = false) =>
+        new(model, SessionOptions(parsed, model), ownsModel);
+
+    /// <summary>The command line's session options (threads, ISA cap, reference kernels, bound shapes) for <paramref name="model"/>.</summary>
+    public SessionOptions SessionOptions(ParseResult parsed, Model model) => new()
     {
-        var options = new SessionOptions
-        {
-            Threads = parsed.GetValue(Threads),
-            MaxIsa = CpuFeatures.Parse(parsed.GetValue(Isa) ?? "best"),
-            ReferenceKernels = parsed.GetValue(ReferenceKernels),
-            InputShapes = InputShapes(parsed, model),
-        };
-        return new InferenceSession(model, options, ownsModel);
-    }
+        Threads = parsed.GetValue(Threads),
+        MaxIsa = CpuFeatures.Parse(parsed.GetValue(Isa) ?? "best"),
+        ReferenceKernels = parsed.GetValue(ReferenceKernels),
+        InputShapes = InputShapes(parsed, model),
+    };
 }
 
 /// <summary>A loaded model with its session, and how long loading and planning took.</summary>

@@ -1,8 +1,9 @@
+using System.Globalization;
 using Bramble.Graph;
 
 namespace Bramble.Cli.Options;
 
-/// <summary>Parsing of the "name=value" arguments several commands share (--shape, --input).</summary>
+/// <summary>Parsing of the arguments several commands share (--shape, --input, number lists).</summary>
 internal static class Specs
 {
     /// <summary>
@@ -74,4 +75,16 @@ internal static class Specs
 
     public static string Names(IReadOnlyList<ValueInfo> inputs) =>
         inputs.Count == 0 ? "none" : string.Join(", ", inputs.Select(i => i.Name));
+
+    /// <summary>A comma-separated list of numbers (e.g. --mean 0.485,0.456,0.406), or null when the option is absent.</summary>
+    public static float[]? ParseFloats(string? text, string option)
+    {
+        if (text == null) return null;
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+                throw new CliUsageException($"{option} '{text}': expected comma-separated numbers");
+        return values;
+    }
 }

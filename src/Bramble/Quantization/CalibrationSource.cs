@@ -19,17 +19,17 @@ public sealed class CalibrationSource
 
     private CalibrationSource(string? dataset) => _dataset = dataset;
 
-    /// <summary>Pixel normalisation for image files: value = (byte / 255 − Mean) / Std.</summary>
-    public float Mean { get; init; }
-    public float Std { get; init; } = 1f;
+    /// <summary>Pixel normalisation for image files: value = (byte / 255 − Mean) / Std, one value for all channels or one per channel.</summary>
+    public float[] Mean { get; init; } = [0f];
+    public float[] Std { get; init; } = [1f];
 
     /// <summary>Input shape to use where the model's own is symbolic (e.g. [1,3,H,W] detectors).</summary>
     public int[]? ShapeOverride { get; init; }
 
     /// <summary>Files or directories (searched for .npy and image files, sorted by name).</summary>
-    public static CalibrationSource FromPaths(IEnumerable<string> paths, float mean = 0, float std = 1, int[]? shape = null)
+    public static CalibrationSource FromPaths(IEnumerable<string> paths, float[]? mean = null, float[]? std = null, int[]? shape = null)
     {
-        var source = new CalibrationSource(null) { Mean = mean, Std = std, ShapeOverride = shape };
+        var source = new CalibrationSource(null) { Mean = mean ?? [0f], Std = std ?? [1f], ShapeOverride = shape };
         foreach (var path in paths)
         {
             if (Directory.Exists(path))
@@ -151,7 +151,7 @@ public sealed class CalibrationSource
         var options = new PreprocessOptions
         {
             Width = w, Height = h, Layout = nhwc ? TensorLayout.Nhwc : TensorLayout.Nchw,
-            Channels = c == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb, Mean = [Mean], Std = [Std],
+            Channels = c == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb, Mean = Mean, Std = Std,
         };
         using var result = Preprocessor.Run(image, options);
         return Fit(result.Tensor.Clone(), shape, file);

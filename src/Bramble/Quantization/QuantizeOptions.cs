@@ -40,4 +40,20 @@ public sealed record QuantizeOptions
 
     /// <summary>Called after each calibration sample with (done, total), for a progress bar.</summary>
     public Action<int, int>? Progress { get; init; }
+
+    /// <summary>
+    /// Output cosine similarity against float the quantized model must reach on the calibration samples:
+    /// below it, the layers whose int8 error hurts the output most stay float (<see cref="KeepFloatSearch"/>).
+    /// 0 turns the search off.
+    /// </summary>
+    public double MinCosine { get; init; } = 0.99;
+
+    /// <summary>Calibration samples the keep-float search scores each candidate on (the first ones).</summary>
+    public int SearchSamples { get; init; } = 8;
+
+    /// <summary>Called with (phase, done, total) while the keep-float search scores models, for a progress bar.</summary>
+    public Action<string, int, int>? SearchProgress { get; init; }
+
+    /// <summary>Layers (by name) that stay float although eligible for int8, with the reason for the report.</summary>
+    public IReadOnlyDictionary<string, string> KeepFloat { get; init; } = new Dictionary<string, string>();
 }

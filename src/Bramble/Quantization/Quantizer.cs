@@ -9,9 +9,13 @@ namespace Bramble.Quantization;
 /// <summary>One quantized layer in the report.</summary>
 public sealed record QuantizedLayerInfo(string Name, string OpType, long Macs, double WeightError, float InputScale, float OutputScale);
 
-/// <summary>What post-training quantization did: layers made int8, layers kept float (with reasons), sizes.</summary>
+/// <summary>
+/// What post-training quantization did: layers made int8, layers kept float (with reasons), sizes, and the
+/// measured keep-float search when it ran.
+/// </summary>
 public sealed record QuantizeReport(
-    IReadOnlyList<QuantizedLayerInfo> Quantized, IReadOnlyList<KeptLayer> Kept, long FloatWeightBytes, long QuantizedWeightBytes, int Samples);
+    IReadOnlyList<QuantizedLayerInfo> Quantized, IReadOnlyList<KeptLayer> Kept, long FloatWeightBytes, long QuantizedWeightBytes, int Samples,
+    KeepFloatResult? Search = null);
 
 /// <summary>A prepared float model with its calibration statistics (see <see cref="Quantizer.Calibrate"/>); owns the model.</summary>
 public sealed record CalibratedModel(
@@ -27,10 +31,22 @@ public sealed record CalibratedModel(
 /// </summary>
 public static class Quantizer
 {
-    public static (Model Model, QuantizeReport Report) Quantize(Model source, CalibrationSource data, QuantizeOptions options)
+    /// <summary>
+    /// Calibrates, then (unless <see cref="QuantizeOptions.MinCosine"/> is 0) keeps float the layers whose int8
+    /// error stops the output from reaching that cosine against float on the first calibration samples, and
+    /// writes the QDQ model. <paramref name="session"/> runs the float and candidate models during the search.
+    /// </summary>
+    public static (Model Model, QuantizeReport Report) Quantize(Model source, CalibrationSource data, QuantizeOptions options, SessionOptions? session = null)
     {
         using var calibrated = Calibrate(source, data, options);
-        return Build(calibrated, options);
+        if (options.MinCosine <= 0) return Build(calibrated, options);
+        int samples = Math.Min(options.SearchSamples, calibrated.Samples);
+        using var comparer = new OutputComparer(source, data, samples, session);
+        var search = KeepFloatSearch.Run(calibrated, options, comparer.Score, comparer.Samples, options.SearchProgress);
+        var keep = new Dictionary<string, string>(options.KeepFloat);
+        foreach (var (name, reason) in search.KeepFloat) keep[name] = reason;
+        var (model, report) = Build(calibrated, options with { KeepFloat = keep });
+        return (model, report with { Search = search });
     }
 
     /// <summary>
@@ -76,6 +92,11 @@ public static class Quantizer
                 var w = model.Graph.Initializers[layer.WeightName];
                 long macs = shapes.TryGetValue(layer.Node.Outputs[0], out var ys) || shapes.TryGetValue(layer.Output, out ys)
                     ? ShapeUtil.ElementCount(ys) * (w.Length / w.Shape[layer.WeightAxis]) : 0;
+                if (options.KeepFloat.TryGetValue(layer.Name, out var why))
+                {
+                    kept.Add(new KeptLayer(layer.Name, layer.Node.OpType, why));
+                    continue;
+                }
                 if (macs < options.MinMacs)
                 {
                     kept.Add(new KeptLayer(layer.Name, layer.Node.OpType, $"{macs} multiply-adds: too small for int8 to pay for its quantize/dequantize"));
@@ -170,27 +191,7 @@ public static class Quantizer
     /// <summary>Per output, the mean cosine similarity of the two models' outputs over samples.</summary>
     public static Dictionary<string, double> CompareOutputs(Model reference, Model candidate, CalibrationSource data, int samples, SessionOptions? options = null)
     {
-        using var a = new InferenceSession(reference, options);
-        using var b = new InferenceSession(candidate, options);
-        var input = reference.Graph.RealInputs.Single();
-        var sums = new Dictionary<string, double>();
-        int n = 0;
-        foreach (var sample in data.Samples(input, samples))
-        {
-            using (sample)
-            {
-                var feed = new Dictionary<string, Tensor> { [input.Name] = sample };
-                var ra = a.Run(feed);
-                var rb = b.Run(feed);
-                foreach (var (name, t) in ra)
-                {
-                    if (t.Type == DataType.Float32 && rb.TryGetValue(name, out var u))
-                        sums[name] = sums.GetValueOrDefault(name) + Cosine(t, u);
-                }
-                foreach (var t in ra.Values.Concat(rb.Values)) t.Dispose();
-            }
-            n++;
-        }
-        return sums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, n));
+        using var comparer = new OutputComparer(reference, data, samples, options);
+        return comparer.Compare(candidate);
     }
 }

@@ -50,6 +50,30 @@ public class QuantizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void MinCosineKeepsTheLayerFloatAndEvalSamplesAreReported()
+    {
+        string model = ConvModel(), output = Path.Combine(_dir, "conv.int8.onnx");
+        string eval = Path.Combine(_dir, "eval");
+        Directory.CreateDirectory(eval);
+        var rng = new Random(11);
+        for (int i = 0; i < 2; i++)
+        {
+            using var x = Tensor.Allocate(DataType.Float32, 1, 4, 12, 12);
+            foreach (ref float v in x.AsSpan<float>()) v = (float)rng.NextDouble();
+            Bramble.IO.Npy.Write(Path.Combine(eval, $"eval{i}.npy"), x);
+        }
+        // A target of exactly 1 only a float layer meets: the search must measure it and keep the conv float.
+        var r = CliHarness.Run("quantize", model, "--calib", _dir, "--samples", "4", "--eval", eval, "--min-cosine", "1", "-o", output);
+        Assert.True(r.Code == 0, r.Err + r.Out);
+        Assert.Contains("Layers: 0 int8, 1 float", r.Out);
+        Assert.Contains("int8 error too large", r.Out);
+        Assert.Contains("Keep-float search on 4 calibration samples", r.Out);
+        Assert.Contains("on evaluation samples (--eval)", r.Out);
+        Assert.Contains("sensitivity", r.Err);
+        Assert.Contains("keep-float", r.Err);
+    }
+
+    [Fact]
     public void StudyPrintsBitWidthTableLatencyAndSize()
     {
         string model = ConvModel();
@@ -76,5 +100,11 @@ public class QuantizeCommandTests : IDisposable
         r = CliHarness.Run("quantize", model, "--dataset", "cifar", "-o", Path.Combine(_dir, "o.onnx"));
         Assert.Equal(1, r.Code);
         Assert.Contains("unknown dataset", r.SingleErrorLine());
+        r = CliHarness.Run("quantize", model, "--calib", _dir, "--min-cosine", "2", "-o", Path.Combine(_dir, "o.onnx"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--min-cosine", r.SingleErrorLine());
+        r = CliHarness.Run("quantize", model, "--calib", _dir, "--mean", "0.5,x", "-o", Path.Combine(_dir, "o.onnx"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--mean", r.SingleErrorLine());
     }
 }

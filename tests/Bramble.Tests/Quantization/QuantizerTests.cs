@@ -73,7 +73,8 @@ public class QuantizerTests : IDisposable
         using var model = SmallCnn();
         var source = CalibrationSource.FromPaths([WriteSamples(12)]);
         int progress = 0;
-        var options = new QuantizeOptions { Samples = 12, Method = method, PerChannelWeights = perChannel, SignedActivations = signed, MinMacs = 0, Progress = (d, _) => progress = d };
+        // The keep-float search is off: this test checks that every layer is calibrated and folded.
+        var options = new QuantizeOptions { Samples = 12, Method = method, PerChannelWeights = perChannel, SignedActivations = signed, MinMacs = 0, MinCosine = 0, Progress = (d, _) => progress = d };
         var (q, report) = Quantizer.Quantize(model, source, options);
         using (q)
         {

@@ -8,6 +8,12 @@ public static class Architectures
 {
     public static readonly string[] Names = ["lenet", "vgg", "resnet", "mobilenet"];
 
+    /// <summary>The untrained graph of architecture <paramref name="name"/> (one of <see cref="Names"/>).</summary>
+    /// <param name="name">Architecture name.</param>
+    /// <param name="channels">Input channels.</param>
+    /// <param name="size">Input height and width.</param>
+    /// <param name="classes">Output logits.</param>
+    /// <param name="seed">Seed of the weight initialisation.</param>
     /// <param name="width">Multiplies every hidden layer's channel count (MobileNet's α): 2 gives twice the channels,
     /// about four times the multiply-adds, for more accuracy.</param>
     public static Graph.Graph Build(string name, int channels = 1, int size = 28, int classes = 10, int seed = 1, float width = 1f)
