@@ -28,6 +28,18 @@ public class GradientTests
         Assert.True(MaxError(Build([2, c, 7, 6], [node], inits.ToArray())) < Tolerance);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(1, 2)]
+    public void DepthwiseOnRowsWiderThanAVector(int stride, int dilation)
+    {
+        // 21 columns: the row loops run vector bodies and ragged tails; taps near the edges get partial ranges.
+        var node = Node("Conv", ["x", "w", "b"], "y", Ints("kernel_shape", 3, 3), Ints("strides", stride, stride),
+            Ints("dilations", dilation, dilation), Ints("pads", 1, 2, 1, 0), A.Of("group", 3L));
+        Assert.True(MaxError(Build([1, 3, 5, 21], [node], ("w", [3, 1, 3, 3], null), ("b", [3], null))) < Tolerance);
+    }
+
     [Fact]
     public void PointwiseConvAndAsymmetricSamePadding()
     {
@@ -90,11 +102,27 @@ public class GradientTests
     [InlineData("AveragePool", 3, 2, 1, 0)]
     [InlineData("AveragePool", 3, 2, 1, 1)]
     [InlineData("AveragePool", 2, 1, 0, 0)]
-    public void Pool(string op, int kernel, int stride, int pad, int includePad)
+    [InlineData("MaxPool", 2, 2, 0, 0, 9)]
+    public void Pool(string op, int kernel, int stride, int pad, int includePad, int width = 5)
     {
         var node = Node(op, ["x"], "y", Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride),
             Ints("pads", pad, pad, pad, pad), A.Of("count_include_pad", (long)includePad));
-        Assert.True(MaxError(Build([2, 2, 6, 5], [node])) < Tolerance);
+        Assert.True(MaxError(Build([2, 2, 6, width], [node])) < Tolerance);
+    }
+
+    [Fact]
+    public void MaxPoolTiesSendTheGradientToTheFirstMaximumInScanOrder()
+    {
+        var node = Node("MaxPool", ["x"], "y", Ints("kernel_shape", 2, 2), Ints("strides", 2, 2));
+        var graph = new Bramble.Training.Autodiff.TrainingGraph(Build([1, 1, 2, 4], [node])) { InputRequiresGradient = true };
+        graph.RefreshGradientFlow();
+        using var ctx = new Bramble.Training.Autodiff.TrainContext(threads: 1);
+        // Window 1: all equal → top-left; window 2: the two bottom values tie for the maximum → bottom-left.
+        float[] x = [5, 5, 1, 2, 5, 5, 7, 7];
+        var y = graph.Forward(x, 1, ctx);
+        Assert.Equal([5f, 7f], y.Data);
+        graph.Backward([1f, 10f], ctx);
+        Assert.Equal([1f, 0, 0, 0, 0, 0, 10f, 0], graph.Input.Grad);
     }
 
     [Fact]

@@ -28,5 +28,8 @@ public sealed class TrainContext : IDisposable
     /// </summary>
     public const int Parts = 4;
 
+    /// <summary>When set, every op's forward and backward time is added to it (<c>bramble train --profile</c>).</summary>
+    public TrainingProfile? Profile { get; set; }
+
     public void Dispose() => Pool?.Dispose();
 }

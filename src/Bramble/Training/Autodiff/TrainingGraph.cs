@@ -120,7 +120,13 @@ public sealed class TrainingGraph
         if (samples.Length != _input.Length) throw new ShapeException($"training: {samples.Length} input values for shape {ShapeUtil.Format(shape)}");
         samples.CopyTo(_input.Data);
         foreach (var p in _parameters) p.PrepareForward();
-        foreach (var op in _ops) op.Forward(ctx);
+        var profile = ctx.Profile;
+        for (int i = 0; i < _ops.Count; i++)
+        {
+            long start = profile != null ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            _ops[i].Forward(ctx);
+            profile?.Add(i, backward: false, start);
+        }
         return _output;
     }
 
@@ -136,7 +142,10 @@ public sealed class TrainingGraph
             var op = _ops[i];
             bool needed = false;
             foreach (var o in op.Outputs) needed |= o.NeedsGrad;
-            if (needed) op.Backward(ctx);
+            if (!needed) continue;
+            long start = ctx.Profile != null ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+            op.Backward(ctx);
+            ctx.Profile?.Add(i, backward: true, start);
         }
         foreach (var p in _parameters) p.FinishBackward();
     }

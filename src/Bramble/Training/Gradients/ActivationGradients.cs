@@ -40,13 +40,13 @@ public sealed class ActivationGradient : GradientOp
         switch (_kind)
         {
             case "Relu":
-                for (int i = 0; i < s.Length; i++) d[i] = s[i] > 0 ? s[i] : 0f;
+                PointwiseVectors.Clamp(s, d, 0f, float.PositiveInfinity);
                 break;
             case "LeakyRelu":
-                for (int i = 0; i < s.Length; i++) d[i] = s[i] >= 0 ? s[i] : _alpha * s[i];
+                PointwiseVectors.LeakyRelu(s, d, _alpha);
                 break;
             case "Clip":
-                for (int i = 0; i < s.Length; i++) d[i] = MathF.Min(MathF.Max(s[i], _min), _max);
+                PointwiseVectors.Clamp(s, d, _min, _max);
                 break;
             case "Sigmoid":
                 for (int i = 0; i < s.Length; i++) d[i] = 1f / (1f + MathF.Exp(-s[i]));
@@ -71,13 +71,13 @@ public sealed class ActivationGradient : GradientOp
         switch (_kind)
         {
             case "Relu":
-                for (int i = 0; i < s.Length; i++) if (s[i] > 0) dx[i] += dy[i];
+                PointwiseVectors.AddWherePositive(s, dy, dx);
                 break;
             case "LeakyRelu":
-                for (int i = 0; i < s.Length; i++) dx[i] += s[i] >= 0 ? dy[i] : _alpha * dy[i];
+                PointwiseVectors.AddLeakyRelu(s, dy, dx, _alpha);
                 break;
             case "Clip":
-                for (int i = 0; i < s.Length; i++) if (s[i] >= _min && s[i] <= _max) dx[i] += dy[i];
+                PointwiseVectors.AddWhereInRange(s, dy, dx, _min, _max);
                 break;
             case "Sigmoid":
                 for (int i = 0; i < s.Length; i++) dx[i] += dy[i] * y[i] * (1f - y[i]);

@@ -40,23 +40,17 @@ public sealed class BatchNormGradient : GradientOp
         float[] scale = In(1).Data, bias = In(2).Data, runMean = In(3).Data, runVar = In(4).Data;
         _usedBatchStats = ctx.Training && UpdateStatistics;
         long count = (long)_n * _spatial;
+        float[] xd = x.Data, yd = Out.Data;
         for (int c = 0; c < _c; c++)
         {
             float mean, variance;
             if (_usedBatchStats)
             {
+                // Per plane in float lanes, across planes in double: exact enough, and the order is fixed.
                 double sum = 0, sq = 0;
-                for (int n = 0; n < _n; n++)
-                {
-                    int o = (n * _c + c) * _spatial;
-                    for (int i = 0; i < _spatial; i++) sum += x.Data[o + i];
-                }
+                for (int n = 0; n < _n; n++) sum += PointwiseVectors.Sum(Plane(xd, n, c));
                 mean = (float)(sum / count);
-                for (int n = 0; n < _n; n++)
-                {
-                    int o = (n * _c + c) * _spatial;
-                    for (int i = 0; i < _spatial; i++) { double d = x.Data[o + i] - mean; sq += d * d; }
-                }
+                for (int n = 0; n < _n; n++) sq += PointwiseVectors.SumSquaredDeviation(Plane(xd, n, c), mean);
                 variance = (float)(sq / count);
                 float unbiased = count > 1 ? (float)(sq / (count - 1)) : variance;
                 runMean[c] = _momentum * runMean[c] + (1 - _momentum) * mean;
@@ -71,13 +65,11 @@ public sealed class BatchNormGradient : GradientOp
             float inv = 1f / MathF.Sqrt(variance + _epsilon);
             _invStd[c] = inv;
             float a = scale[c] * inv, b = bias[c] - mean * a;
-            for (int n = 0; n < _n; n++)
-            {
-                int o = (n * _c + c) * _spatial;
-                for (int i = 0; i < _spatial; i++) Out.Data[o + i] = x.Data[o + i] * a + b;
-            }
+            for (int n = 0; n < _n; n++) PointwiseVectors.Affine(Plane(xd, n, c), Plane(yd, n, c), a, b);
         }
     }
+
+    private Span<float> Plane(float[] data, int n, int c) => data.AsSpan((n * _c + c) * _spatial, _spatial);
 
     public override void Backward(TrainContext ctx)
     {
@@ -86,48 +78,32 @@ public sealed class BatchNormGradient : GradientOp
         var bias = In(2);
         float[] dy = Out.Grad;
         long count = (long)_n * _spatial;
+        float[] xd = x.Data;
         for (int c = 0; c < _c; c++)
         {
             float mean = _mean[c], inv = _invStd[c];
-            double sumDy = 0, sumDyXhat = 0;
+            // Σdy·x̂ = inv·(Σdy·x − mean·Σdy): two vector reductions per plane instead of a scalar loop.
+            double sumDy = 0, sumDyX = 0;
             for (int n = 0; n < _n; n++)
             {
-                int o = (n * _c + c) * _spatial;
-                for (int i = 0; i < _spatial; i++)
-                {
-                    float g = dy[o + i];
-                    sumDy += g;
-                    sumDyXhat += g * (x.Data[o + i] - mean) * inv;
-                }
+                sumDy += PointwiseVectors.Sum(Plane(dy, n, c));
+                sumDyX += PointwiseVectors.Dot(Plane(dy, n, c), Plane(xd, n, c));
             }
+            double sumDyXhat = (sumDyX - mean * sumDy) * inv;
             if (scale.NeedsGrad) scale.Grad[c] += (float)sumDyXhat;
             if (bias.NeedsGrad) bias.Grad[c] += (float)sumDy;
             if (!x.NeedsGrad) continue;
             float gamma = scale.Data[c];
+            // dx = γ·inv/N · (N·dy − Σdy − x̂·Σ(dy·x̂)) when the batch statistics depend on x, else γ·inv·dy;
+            // with x̂ = (x − mean)·inv both are a·dy + b·x + c.
+            float k = gamma * inv, a, bx, c0;
             if (_usedBatchStats)
             {
-                // dx = γ·inv/N · (N·dy − Σdy − x̂·Σ(dy·x̂)): the batch statistics depend on x too.
-                float k = gamma * inv / count;
-                float meanDy = (float)sumDy, meanDyXhat = (float)sumDyXhat;
-                for (int n = 0; n < _n; n++)
-                {
-                    int o = (n * _c + c) * _spatial;
-                    for (int i = 0; i < _spatial; i++)
-                    {
-                        float xhat = (x.Data[o + i] - mean) * inv;
-                        x.Grad[o + i] += k * (count * dy[o + i] - meanDy - xhat * meanDyXhat);
-                    }
-                }
+                float perItem = (float)(sumDyXhat / count), meanDy = (float)(sumDy / count);
+                (a, bx, c0) = (k, -k * perItem * inv, -k * meanDy + k * perItem * inv * mean);
             }
-            else
-            {
-                float k = gamma * inv;
-                for (int n = 0; n < _n; n++)
-                {
-                    int o = (n * _c + c) * _spatial;
-                    for (int i = 0; i < _spatial; i++) x.Grad[o + i] += k * dy[o + i];
-                }
-            }
+            else (a, bx, c0) = (k, 0f, 0f);
+            for (int n = 0; n < _n; n++) PointwiseVectors.AddAffine2(Plane(dy, n, c), Plane(xd, n, c), Plane(x.Grad, n, c), a, bx, c0);
         }
     }
 }

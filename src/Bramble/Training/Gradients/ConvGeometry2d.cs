@@ -39,6 +39,18 @@ internal readonly record struct Window2d(int KernelH, int KernelW, int StrideH, 
     public int OutH(int inH) => (inH + PadTop + PadBottom - DilationH * (KernelH - 1) - 1) / StrideH + 1;
     public int OutW(int inW) => (inW + PadLeft + PadRight - DilationW * (KernelW - 1) - 1) / StrideW + 1;
 
+    /// <summary>
+    /// For kernel column <paramref name="j"/>: the output columns [Lo, Hi) whose input column Ix0 + ox·StrideW lies
+    /// inside an input row of <paramref name="inW"/> (Ix0 = j·DilationW − PadLeft); Lo = Hi when none does.
+    /// </summary>
+    public (int Lo, int Hi, int Ix0) ColumnRange(int j, int inW, int outW)
+    {
+        int ix0 = j * DilationW - PadLeft;
+        int lo = ix0 >= 0 ? 0 : Math.Min(outW, (-ix0 + StrideW - 1) / StrideW);
+        int hi = ix0 > inW - 1 ? 0 : Math.Min(outW, (inW - 1 - ix0) / StrideW + 1);
+        return (lo, Math.Max(lo, hi), ix0);
+    }
+
     /// <summary>A 1×1 window with unit stride and no padding reads the input as the im2col matrix itself.</summary>
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadTop == 0 && PadLeft == 0 && PadBottom == 0 && PadRight == 0;
 }

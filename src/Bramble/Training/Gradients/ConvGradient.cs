@@ -1,4 +1,5 @@
 using Bramble.Graph;
+using Bramble.Kernels.Conv;
 using Bramble.Kernels.Gemm;
 using Bramble.Kernels.Threading;
 using Bramble.Training.Autodiff;
@@ -6,10 +7,10 @@ using Bramble.Training.Autodiff;
 namespace Bramble.Training.Gradients;
 
 /// <summary>
-/// 2-D Conv (any group count, stride, padding, dilation, optional bias). Per image and group the
-/// forward is Y = W·im2col(X) on the inference GEMM; the backward is dW += dY·im2col(X)ᵀ and
-/// dX += col2im(Wᵀ·dY). Channel-wise groups (one input channel per group: depthwise) use direct loops,
-/// where a GEMM with one row would be all overhead. Several images of a part are unfolded side by side
+/// 2-D Conv (any group count, stride, padding, dilation, optional bias). The forward is the inference
+/// engine's <see cref="Conv2dKernel"/>; per group the backward is dW += dY·im2col(X)ᵀ and
+/// dX += col2im(Wᵀ·dY) on the inference GEMM. Channel-wise groups (one input channel per group: depthwise)
+/// use direct row loops in the backward, where a GEMM with one row would be all overhead. Several images of a part are unfolded side by side
 /// so that each GEMM is wide. The batch is cut into <see cref="TrainContext.Parts"/>
 /// fixed parts with private weight-gradient accumulators summed in part order (deterministic).
 /// </summary>
@@ -24,6 +25,7 @@ public sealed unsafe class ConvGradient : GradientOp
     private readonly float[][] _dwPart = new float[TrainContext.Parts][];
     private readonly float[][] _dbPart = new float[TrainContext.Parts][];
     private TrainContext _ctx = null!;
+    private Conv2dKernel? _kernel;
 
     public ConvGradient(Node node, TValue[] inputs, TValue[] outputs) : base(node, inputs, outputs) { }
 
@@ -34,9 +36,30 @@ public sealed unsafe class ConvGradient : GradientOp
         _ctx = ctx;
         Configure();
         Out.Resize([_n, _m, _outH, _outW]);
-        var body = new PartBody { Op = this, Backward = false };
-        Run(ref body);
+        // The forward runs on the inference convolution (implicit-GEMM panels packed straight from the image,
+        // direct depthwise kernels): the weights change every step, so they are packed again each time, which
+        // costs little next to the convolution itself.
+        fixed (float* w = In(1).Data)
+        {
+            _kernel = Conv2dKernel.Create(Geometry(), w, ctx.Isa);
+            try
+            {
+                var body = new PartBody { Op = this, Backward = false };
+                Run(ref body);
+            }
+            finally
+            {
+                _kernel.Dispose();
+                _kernel = null;
+            }
+        }
     }
+
+    private ConvGeometry Geometry() => new(_c, _h, _w, _m, _win.KernelH, _win.KernelW)
+    {
+        StrideH = _win.StrideH, StrideW = _win.StrideW, DilationH = _win.DilationH, DilationW = _win.DilationW,
+        PadTop = _win.PadTop, PadLeft = _win.PadLeft, PadBottom = _win.PadBottom, PadRight = _win.PadRight, Groups = _groups,
+    };
 
     public override void Backward(TrainContext ctx)
     {
@@ -118,32 +141,13 @@ public sealed unsafe class ConvGradient : GradientOp
     private void ForwardPart(int part)
     {
         (int first, int end) = Range(part);
-        int pix = _outH * _outW;
+        if (first == end) return;
         var bias = Optional(2);
-        fixed (float* x = In(0).Data, w = In(1).Data, y = Out.Data, col = _col[part], ybuf = _ybuf[part])
+        fixed (float* x = In(0).Data, y = Out.Data)
         fixed (float* b = bias != null ? bias.Data : null)
         {
-            if (_depthwise)
-            {
-                for (int n = first; n < end; n++) DepthwiseForward(x + (long)n * _c * _h * _w, w, b, y + (long)n * _m * pix);
-                return;
-            }
-            for (int n0 = first; n0 < end; n0 += _chunk)
-            {
-                int count = Math.Min(_chunk, end - n0), ld = count * pix;
-                for (int g = 0; g < _groups; g++)
-                {
-                    for (int i = 0; i < count; i++)
-                        Im2Col.Unfold(x + ((long)(n0 + i) * _c + g * _cg) * _h * _w, _cg, _h, _w, _win, _outH, _outW, col + i * pix, ld);
-                    var epilogue = b != null ? new Epilogue(Activation.None, 0, 0, b + g * _mg, BiasKind.PerRow) : Epilogue.None;
-                    Sgemm.Multiply(_mg, ld, _k, 1f, w + (long)g * _mg * _k, _k, false, col, ld, false, 0f, ybuf, ld, epilogue, null, _ctx.Isa);
-                    // [Mg, images·P] → each image's channel block of NCHW.
-                    for (int i = 0; i < count; i++)
-                        for (int m = 0; m < _mg; m++)
-                            new ReadOnlySpan<float>(ybuf + (long)m * ld + i * pix, pix).CopyTo(
-                                new Span<float>(y + ((long)(n0 + i) * _m + g * _mg + m) * pix, pix));
-                }
-            }
+            var epilogue = b != null ? new Epilogue(Activation.None, 0, 0, b, BiasKind.PerRow) : Epilogue.None;
+            _kernel!.Run(x + (long)first * _c * _h * _w, y + (long)first * _m * _outH * _outW, end - first, epilogue, null);
         }
     }
 
@@ -201,65 +205,58 @@ public sealed unsafe class ConvGradient : GradientOp
         }
     }
 
-    // One input channel per group: output channel oc reads input channel oc / _mg.
-    private void DepthwiseForward(float* x, float* w, float* b, float* y)
-    {
-        int kh = _win.KernelH, kw = _win.KernelW;
-        for (int oc = 0; oc < _m; oc++)
-        {
-            float* plane = x + (long)(oc / _mg) * _h * _w;
-            float* wk = w + (long)oc * kh * kw;
-            float* yo = y + (long)oc * _outH * _outW;
-            float bias = b != null ? b[oc] : 0f;
-            for (int oy = 0; oy < _outH; oy++)
-                for (int ox = 0; ox < _outW; ox++)
-                {
-                    float s = bias;
-                    for (int i = 0; i < kh; i++)
-                    {
-                        int iy = oy * _win.StrideH - _win.PadTop + i * _win.DilationH;
-                        if ((uint)iy >= (uint)_h) continue;
-                        float* row = plane + (long)iy * _w;
-                        for (int j = 0; j < kw; j++)
-                        {
-                            int ix = ox * _win.StrideW - _win.PadLeft + j * _win.DilationW;
-                            if ((uint)ix < (uint)_w) s += wk[i * kw + j] * row[ix];
-                        }
-                    }
-                    yo[oy * _outW + ox] = s;
-                }
-        }
-    }
-
+    // One input channel per group: output channel oc reads input channel oc / _mg. Loops run per output row and
+    // tap over the range of columns whose input lies inside the image (TapColumns), so the inner loops carry no
+    // bounds checks; with unit stride they are vector multiply-adds and dot products.
     private void DepthwiseBackward(float* x, float* w, float* dy, float* dx, float* dw)
     {
         int kh = _win.KernelH, kw = _win.KernelW;
+        Span<(int Lo, int Hi, int Ix0)> columns = stackalloc (int, int, int)[kw];
+        TapColumns(columns);
         for (int oc = 0; oc < _m; oc++)
         {
             long planeOffset = (long)(oc / _mg) * _h * _w;
-            float* plane = x + planeOffset;
             float* wk = w + (long)oc * kh * kw;
             float* dwk = dw != null ? dw + (long)oc * kh * kw : null;
-            float* dyo = dy + (long)oc * _outH * _outW;
             for (int oy = 0; oy < _outH; oy++)
-                for (int ox = 0; ox < _outW; ox++)
+            {
+                var dyRow = new ReadOnlySpan<float>(dy + ((long)oc * _outH + oy) * _outW, _outW);
+                for (int i = 0; i < kh; i++)
                 {
-                    float g = dyo[oy * _outW + ox];
-                    if (g == 0f) continue;
-                    for (int i = 0; i < kh; i++)
+                    int iy = oy * _win.StrideH - _win.PadTop + i * _win.DilationH;
+                    if ((uint)iy >= (uint)_h) continue;
+                    long rowOffset = planeOffset + (long)iy * _w;
+                    for (int j = 0; j < kw; j++)
                     {
-                        int iy = oy * _win.StrideH - _win.PadTop + i * _win.DilationH;
-                        if ((uint)iy >= (uint)_h) continue;
-                        long rowOffset = (long)iy * _w;
-                        for (int j = 0; j < kw; j++)
+                        var (lo, hi, ix0) = columns[j];
+                        if (lo >= hi) continue;
+                        var g = dyRow[lo..hi];
+                        if (_win.StrideW == 1)
                         {
-                            int ix = ox * _win.StrideW - _win.PadLeft + j * _win.DilationW;
-                            if ((uint)ix >= (uint)_w) continue;
-                            if (dwk != null) dwk[i * kw + j] += g * plane[rowOffset + ix];
-                            if (dx != null) dx[planeOffset + rowOffset + ix] += g * wk[i * kw + j];
+                            if (dwk != null) dwk[i * kw + j] += PointwiseVectors.Dot(g, new ReadOnlySpan<float>(x + rowOffset + ix0 + lo, hi - lo));
+                            if (dx != null)
+                            {
+                                var dst = new Span<float>(dx + rowOffset + ix0 + lo, hi - lo);
+                                PointwiseVectors.AddScaled(g, wk[i * kw + j], dst);
+                            }
+                            continue;
                         }
+                        float weight = wk[i * kw + j], sum = 0;
+                        for (int ox = lo; ox < hi; ox++)
+                        {
+                            long at = rowOffset + ix0 + ox * _win.StrideW;
+                            if (dwk != null) sum += g[ox - lo] * x[at];
+                            if (dx != null) dx[at] += g[ox - lo] * weight;
+                        }
+                        if (dwk != null) dwk[i * kw + j] += sum;
                     }
                 }
+            }
         }
+    }
+
+    private void TapColumns(Span<(int Lo, int Hi, int Ix0)> columns)
+    {
+        for (int j = 0; j < columns.Length; j++) columns[j] = _win.ColumnRange(j, _w, _outW);
     }
 }

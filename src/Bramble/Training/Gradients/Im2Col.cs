@@ -8,35 +8,32 @@ internal static unsafe class Im2Col
 {
     public static void Unfold(float* x, int channels, int h, int w, in Window2d win, int outH, int outW, float* col, int ldc)
     {
-        int p = ldc;
+        int kw = win.KernelW, sw = win.StrideW;
+        Span<(int Lo, int Hi, int Ix0)> columns = stackalloc (int, int, int)[kw];
+        for (int j = 0; j < kw; j++) columns[j] = win.ColumnRange(j, w, outW);
         for (int c = 0; c < channels; c++)
         {
             float* plane = x + (long)c * h * w;
             for (int i = 0; i < win.KernelH; i++)
-                for (int j = 0; j < win.KernelW; j++)
+                for (int j = 0; j < kw; j++)
                 {
-                    float* row = col + (long)((c * win.KernelH + i) * win.KernelW + j) * p;
+                    float* row = col + (long)((c * win.KernelH + i) * kw + j) * ldc;
+                    var (lo, hi, ix0) = columns[j];
                     for (int oy = 0; oy < outH; oy++)
                     {
                         int iy = oy * win.StrideH - win.PadTop + i * win.DilationH;
-                        float* dst = row + oy * outW;
+                        var dst = new Span<float>(row + oy * outW, outW);
                         if ((uint)iy >= (uint)h)
                         {
-                            new Span<float>(dst, outW).Clear();
+                            dst.Clear();
                             continue;
                         }
-                        float* src = plane + (long)iy * w;
-                        int ix0 = j * win.DilationW - win.PadLeft;
-                        if (win.StrideW == 1 && ix0 >= 0 && ix0 + outW <= w)
-                        {
-                            new ReadOnlySpan<float>(src + ix0, outW).CopyTo(new Span<float>(dst, outW));
-                            continue;
-                        }
-                        for (int ox = 0; ox < outW; ox++)
-                        {
-                            int ix = ix0 + ox * win.StrideW;
-                            dst[ox] = (uint)ix < (uint)w ? src[ix] : 0f;
-                        }
+                        // Zeros where the window hangs over the left/right padding, the image in between.
+                        dst[..lo].Clear();
+                        dst[hi..].Clear();
+                        float* src = plane + (long)iy * w + ix0;
+                        if (sw == 1) new ReadOnlySpan<float>(src + lo, hi - lo).CopyTo(dst[lo..hi]);
+                        else for (int ox = lo; ox < hi; ox++) dst[ox] = src[ox * sw];
                     }
                 }
         }
@@ -44,26 +41,26 @@ internal static unsafe class Im2Col
 
     public static void FoldAdd(float* col, int channels, int h, int w, in Window2d win, int outH, int outW, float* dx, int ldc)
     {
-        int p = ldc;
+        int kw = win.KernelW, sw = win.StrideW;
+        Span<(int Lo, int Hi, int Ix0)> columns = stackalloc (int, int, int)[kw];
+        for (int j = 0; j < kw; j++) columns[j] = win.ColumnRange(j, w, outW);
         for (int c = 0; c < channels; c++)
         {
             float* plane = dx + (long)c * h * w;
             for (int i = 0; i < win.KernelH; i++)
-                for (int j = 0; j < win.KernelW; j++)
+                for (int j = 0; j < kw; j++)
                 {
-                    float* row = col + (long)((c * win.KernelH + i) * win.KernelW + j) * p;
+                    float* row = col + (long)((c * win.KernelH + i) * kw + j) * ldc;
+                    var (lo, hi, ix0) = columns[j];
+                    if (lo >= hi) continue;
                     for (int oy = 0; oy < outH; oy++)
                     {
                         int iy = oy * win.StrideH - win.PadTop + i * win.DilationH;
                         if ((uint)iy >= (uint)h) continue;
                         float* src = row + oy * outW;
-                        float* dst = plane + (long)iy * w;
-                        int ix0 = j * win.DilationW - win.PadLeft;
-                        for (int ox = 0; ox < outW; ox++)
-                        {
-                            int ix = ix0 + ox * win.StrideW;
-                            if ((uint)ix < (uint)w) dst[ix] += src[ox];
-                        }
+                        float* dst = plane + (long)iy * w + ix0;
+                        if (sw == 1) PointwiseVectors.AddScaled(new ReadOnlySpan<float>(src + lo, hi - lo), 1f, new Span<float>(dst + lo, hi - lo));
+                        else for (int ox = lo; ox < hi; ox++) dst[ox * sw] += src[ox];
                     }
                 }
         }
