@@ -16,6 +16,8 @@ else if (args.Length > 0 && args[0] == "winograd")
     WinogradReport.Run(args);
 else if (args.Length > 0 && args[0] == "sparse")
     SparseReport.Run(args);
+else if (args.Length > 0 && args[0] == "binary-sweep")
+    BinarySweepReport.Run(args);
 else if (args.Length > 0 && args[0] == "binary")
     BinaryReport.Run(args);
 else

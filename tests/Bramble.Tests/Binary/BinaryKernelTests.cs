@@ -41,24 +41,31 @@ public unsafe class BinaryKernelTests
         return a;
     }
 
-    /// <summary>Every ISA path × both algorithms (the planar one exists on the 128/256-bit paths only).</summary>
-    public static TheoryData<Isa, bool> ConvPaths()
+    /// <summary>
+    /// Every ISA path × every algorithm (<see cref="BinaryConvPath"/> by name): the planar one exists on the 128/256-bit
+    /// paths only, and its byte-count variant (ARM's layout and sweep, with a software popcount off ARM) on 128-bit.
+    /// </summary>
+    public static TheoryData<Isa, string> ConvPaths()
     {
-        var data = new TheoryData<Isa, bool>();
-        data.Add(Isa.Scalar, false);
-        if (Lanes128.IsSupported) { data.Add(Isa.Vector128, false); data.Add(Isa.Vector128, true); }
-        if (Lanes256.IsSupported) { data.Add(Isa.Vector256, false); data.Add(Isa.Vector256, true); }
-        if (Lanes512.IsSupported) data.Add(Isa.Vector512, false);
+        var data = new TheoryData<Isa, string>();
+        data.Add(Isa.Scalar, nameof(BinaryConvPath.Words));
+        if (Lanes128.IsSupported)
+            foreach (var path in new[] { BinaryConvPath.Words, BinaryConvPath.Planar, BinaryConvPath.PlanarBytes })
+                data.Add(Isa.Vector128, path.ToString());
+        if (Lanes256.IsSupported) { data.Add(Isa.Vector256, nameof(BinaryConvPath.Words)); data.Add(Isa.Vector256, nameof(BinaryConvPath.Planar)); }
+        if (Lanes512.IsSupported) data.Add(Isa.Vector512, nameof(BinaryConvPath.Words));
         return data;
     }
 
-    private static BinaryConvPath PathFor(bool planar) => planar ? BinaryConvPath.Planar : BinaryConvPath.Words;
+    private static BinaryConvPath PathFor(string name) => Enum.Parse<BinaryConvPath>(name);
+
+    private static bool IsPlanar(BinaryConvPath path) => path is BinaryConvPath.Planar or BinaryConvPath.PlanarBytes;
 
     [Theory]
     [MemberData(nameof(ConvPaths))]
-    public void ConvMatchesReferenceOnRandomShapes(Isa isa, bool planar)
+    public void ConvMatchesReferenceOnRandomShapes(Isa isa, string pathName)
     {
-        var path = PathFor(planar);
+        var path = PathFor(pathName);
         var rng = new Random(1234 + (int)isa);
         int[] channelChoices = [1, 3, 63, 64, 65, 100, 128, 130, 200, 256];
         using var pool = new WorkerPool(2);
@@ -66,7 +73,7 @@ public unsafe class BinaryKernelTests
         {
             int c = channelChoices[rng.Next(channelChoices.Length)];
             int kh = rng.Next(1, 4) * 2 - 1, kw = rng.Next(4) == 0 ? 1 : kh;
-            // Up to 20 output channels (blocks of 8 plus leftovers) and strides up to 3 (phase planes of the planar path).
+            // Up to 20 output channels (planar blocks of 4 plus leftovers) and strides up to 3 (phase planes of the planar path).
             var g = new ConvGeometry(c, rng.Next(kh, 12), rng.Next(kw, 12), rng.Next(1, 21), kh, kw)
             {
                 StrideH = rng.Next(1, 4), StrideW = rng.Next(1, 4),
@@ -89,7 +96,7 @@ public unsafe class BinaryKernelTests
             {
                 var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, activation, padValue, isa, path);
                 Assert.Equal(isa, kernel.Isa);
-                Assert.Equal(path == BinaryConvPath.Planar, kernel.IsPlanar);
+                Assert.Equal(IsPlanar(path), kernel.IsPlanar);
                 var workspace = new ulong[kernel.WorkspaceBytes / 8 + 1];
                 fixed (ulong* ws = workspace) kernel.Run(xp, yp, batch, ws, trial % 2 == 0 ? pool : null);
             }
@@ -99,9 +106,9 @@ public unsafe class BinaryKernelTests
 
     [Theory]
     [MemberData(nameof(ConvPaths))]
-    public void TheBenchmarkShapeMatchesReference(Isa isa, bool planar)
+    public void TheBenchmarkShapeMatchesReference(Isa isa, string pathName)
     {
-        var path = PathFor(planar);
+        var path = PathFor(pathName);
         // 256→256 channels 3×3 pad 1 on a 12×12 crop of the 56×56 benchmark: the 2×4 block path with all-vector runs.
         var rng = new Random(7);
         var g = new ConvGeometry(256, 12, 12, 256, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
@@ -123,9 +130,9 @@ public unsafe class BinaryKernelTests
 
     [Theory]
     [MemberData(nameof(ConvPaths))]
-    public void SeveralBandsAndWideRowsMatchReference(Isa isa, bool planar)
+    public void SeveralBandsAndWideRowsMatchReference(Isa isa, string pathName)
     {
-        var path = PathFor(planar);
+        var path = PathFor(pathName);
         // Work items split the output into bands of rows (about 2048 strip positions each): a tall image gets two bands,
         // a 1500-column one a band per row; the stride-2 case also reads phase planes across band borders.
         var rng = new Random(21);
@@ -148,12 +155,51 @@ public unsafe class BinaryKernelTests
             fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
             {
                 var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, BinaryActivation.Relu, 0, isa, path);
-                Assert.Equal(path == BinaryConvPath.Planar, kernel.IsPlanar);
+                Assert.Equal(IsPlanar(path), kernel.IsPlanar);
                 var ws = new ulong[kernel.WorkspaceBytes / 8 + 1];
                 fixed (ulong* wsp = ws) kernel.Run(xp, yp, 1, wsp, pool);
             }
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"{path} {g} differs at {FirstDifference(expected, actual)}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvPaths))]
+    public void TilingEdgesMatchReference(Isa isa, string pathName)
+    {
+        var path = PathFor(pathName);
+        // Planar tiling edges: output channels not a multiple of the 4-channel block, input channels not a multiple of a
+        // nibble, byte or word (28·9 = 63 nibble steps is exactly one chunk, 29 one step more), strips that leave a
+        // ragged last tile of 2 vectors, strides, dilation, asymmetric padding with each pad value.
+        var rng = new Random(99);
+        ConvGeometry[] shapes =
+        [
+            new(28, 9, 13, 5, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+            new(29, 7, 17, 7, 3, 3) { PadTop = 1, PadLeft = 0, PadBottom = 2, PadRight = 1 },
+            new(65, 11, 21, 6, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+            new(7, 10, 33, 3, 3, 3) { DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
+            new(130, 6, 40, 9, 1, 1),
+        ];
+        foreach (var g in shapes)
+            for (int padValue = -1; padValue <= 1; padValue++)
+            {
+                var x = RandomBits(rng, g.InHeight * g.InWidth, g.InChannels);
+                var w = RandomBits(rng, g.OutChannels * g.KernelH * g.KernelW, g.InChannels);
+                var alpha = RandomFloats(rng, g.OutChannels, 0.1f, 1f);
+                var bias = RandomFloats(rng, g.OutChannels, -2f, 2f);
+                int count = g.OutChannels * g.OutHeight * g.OutWidth;
+                var expected = new float[count];
+                var actual = new float[count];
+                BinaryConvReference.Run(g, x, w, alpha, bias, BinaryActivation.None, padValue, 1, expected);
+                fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
+                {
+                    var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, BinaryActivation.None, padValue, isa, path);
+                    Assert.Equal(IsPlanar(path), kernel.IsPlanar);
+                    var ws = new ulong[kernel.WorkspaceBytes / 8 + 1];
+                    fixed (ulong* wsp = ws) kernel.Run(xp, yp, 1, wsp, null);
+                }
+                Assert.True(expected.AsSpan().SequenceEqual(actual), $"{path} {g} pad {padValue} differs at {FirstDifference(expected, actual)}");
+            }
     }
 
     [Fact]

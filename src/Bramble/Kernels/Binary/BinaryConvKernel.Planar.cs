@@ -5,13 +5,23 @@ using Bramble.Kernels.Threading;
 namespace Bramble.Kernels.Binary;
 
 /// <summary>
-/// The byte-planar path of <see cref="BinaryConvKernel"/> (see <see cref="PlanarLayout"/>, <see cref="TableLanes256"/>):
-/// per image the packed input is scattered into channel-byte planes, then work items of (band of output rows, block of
-/// eight output channels) sweep their strip in chunks of steps and finish with a vectorised α·dot + bias epilogue.
+/// The planar path of <see cref="BinaryConvKernel"/> (see <see cref="PlanarLayout"/>, <see cref="IPlanarLanes{T}"/>):
+/// per image the packed input is scattered into unit planes, then work items of (band of output rows, block of
+/// <see cref="PlanarLayout.Block"/> output channels) sweep their strip in chunks of steps and finish with a
+/// vectorised α·dot + bias epilogue.
 /// </summary>
 public sealed unsafe partial class BinaryConvKernel
 {
-    private int PlanarVector => Isa == Isa.Vector256 ? TableLanes256.Pixels : TableLanes128.Pixels;
+    /// <summary>Which <see cref="IPlanarLanes{T}"/> the planar path runs.</summary>
+    private enum PlanarLanes { Nibble256, Nibble128, Byte128 }
+
+    private PlanarLanes ChoosePlanarLanes(BinaryConvPath path) =>
+        Isa == Isa.Vector256 ? PlanarLanes.Nibble256
+        : ByteLanes128.Native || path == BinaryConvPath.PlanarBytes ? PlanarLanes.Byte128 : PlanarLanes.Nibble128;
+
+    private static int UnitBits(PlanarLanes lanes) => lanes == PlanarLanes.Byte128 ? ByteLanes128.StepBits : NibbleLanes128.StepBits;
+
+    private int PlanarVector => _planarLanes == PlanarLanes.Nibble256 ? NibbleLanes256.Pixels : NibbleLanes128.Pixels;
 
     [MethodImpl(HotCode.Options)]
     private void RunPlanar(ulong* input, float* output, int batch, byte* workspace, WorkerPool? pool)
@@ -39,42 +49,40 @@ public sealed unsafe partial class BinaryConvKernel
 
     private readonly struct PlanarBody(BinaryConvKernel kernel, byte* planes, float* output) : IParallelBody
     {
-        public void Invoke(int index) => kernel.RunPlanarItem(planes, output, index);
+        public void Invoke(int index)
+        {
+            switch (kernel._planarLanes)
+            {
+                case PlanarLanes.Nibble256: kernel.RunPlanarItem<Vector256<byte>, NibbleLanes256>(planes, output, index); break;
+                case PlanarLanes.Nibble128: kernel.RunPlanarItem<Vector128<byte>, NibbleLanes128>(planes, output, index); break;
+                default: kernel.RunPlanarItem<Vector128<byte>, ByteLanes128>(planes, output, index); break;
+            }
+        }
     }
 
-    /// <summary>One work item: output rows of band index / blocks, channels 8·(index % blocks) … + 7.</summary>
+    /// <summary>One work item: output rows of band index / blocks, channels Block·(index % blocks) onwards.</summary>
     [MethodImpl(HotCode.Options)]
-    private void RunPlanarItem(byte* planes, float* output, int index)
+    private void RunPlanarItem<T, L>(byte* planes, float* output, int index) where T : struct where L : IPlanarLanes<T>
     {
         var layout = _planar!;
         int block = index % layout.ChannelBlocks;
         layout.BandRange(index / layout.ChannelBlocks, out int oy0, out int oy1);
-        int v = PlanarVector;
-        int vectors = ((oy1 - oy0) * layout.RowWidth + v - 1) / v;
-        int stride = vectors * v + 8; // + 8: the epilogue loads 8 sums at a time
+        int tile = PlanarSweep.TileVectors * L.Pixels;
+        int tiles = ((oy1 - oy0) * layout.RowWidth + tile - 1) / tile;
+        int stride = tiles * tile + 8; // + 8: the epilogue loads 8 sums at a time
         ushort* sums = stackalloc ushort[PlanarLayout.Block * stride];
         new Span<ushort>(sums, PlanarLayout.Block * stride).Clear();
-        byte* tables = stackalloc byte[PlanarLayout.MaxChunk * 16 * PlanarLayout.MaxVector];
+        int maxChunk = PlanarSweep.MaxChunk<T, L>();
+        byte* operands = stackalloc byte[maxChunk * PlanarLayout.Block * L.Pixels];
         byte* x = planes + (long)oy0 * layout.RowWidth;
         fixed (int* offsets = layout.StepOffsets)
-        fixed (byte* weightBytes = layout.WeightBytes)
+        fixed (byte* weightUnits = layout.WeightUnits)
         {
-            for (int s0 = 0; s0 < layout.Steps; s0 += PlanarLayout.MaxChunk)
+            for (int s0 = 0; s0 < layout.Steps; s0 += maxChunk)
             {
-                int steps = Math.Min(PlanarLayout.MaxChunk, layout.Steps - s0);
-                byte* w = weightBytes + ((long)block * layout.Steps + s0) * PlanarLayout.Block;
-                if (Isa == Isa.Vector256)
-                {
-                    PlanarSweep.BuildTables(w, steps, tables, 32);
-                    PlanarSweep.Sweep<Vector256<byte>, TableLanes256>(x, vectors, offsets + s0, steps, tables, sums, stride);
-                }
-                else if (TableLanes128.NativeCount)
-                    PlanarSweep.SweepNative<Vector128<byte>, TableLanes128>(x, vectors, offsets + s0, steps, w, sums, stride);
-                else
-                {
-                    PlanarSweep.BuildTables(w, steps, tables, 16);
-                    PlanarSweep.Sweep<Vector128<byte>, TableLanes128>(x, vectors, offsets + s0, steps, tables, sums, stride);
-                }
+                int steps = Math.Min(maxChunk, layout.Steps - s0);
+                PlanarSweep.BuildOperands<T, L>(weightUnits + ((long)block * layout.Steps + s0) * PlanarLayout.Block, steps, operands);
+                PlanarSweep.Sweep<T, L>(x, tiles, offsets + s0, steps, operands, sums, stride);
             }
         }
         int m0 = block * PlanarLayout.Block;
@@ -93,7 +101,6 @@ public sealed unsafe partial class BinaryConvKernel
         var va = Vector128.Create(alpha);
         var vb = Vector128.Create(bias);
         var vn = Vector128.Create(n);
-        int fullRows = (1 << g.KernelH) - 1, fullCols = (1 << g.KernelW) - 1;
         for (int oy = oy0; oy < oy1; oy++)
         {
             ushort* c = counts + (oy - oy0) * rowWidth;
@@ -113,12 +120,13 @@ public sealed unsafe partial class BinaryConvKernel
                 hi.Store(o + ox + 4);
             }
             for (; ox < ow; ox++) o[ox] = Activate(alpha * (n - 2 * c[ox]) + bias, relu);
-            if (_padFactor == 0) continue;
-            // Taps in the padding read −1 bits; add (p + 1)·Σ w over them (see the class remarks).
-            int rows = _rowMask[oy];
-            for (ox = 0; ox < ow; ox++)
-                if (rows != fullRows || _colMask[ox] != fullCols)
-                    o[ox] = Activate(alpha * (n - 2 * c[ox] + _padFactor * BorderSum(m, rows, _colMask[ox])) + bias, relu);
+            // Taps in the padding read −1 bits: redo the border pixels with the correction (see the class remarks).
+            if (_padding.RowInterior(oy))
+                foreach (int bx in _padding.BorderColumns)
+                    o[bx] = Activate(alpha * (n - 2 * c[bx] + _padding.Correction(m, oy, bx)) + bias, relu);
+            else
+                for (ox = 0; ox < ow; ox++)
+                    o[ox] = Activate(alpha * (n - 2 * c[ox] + _padding.Correction(m, oy, ox)) + bias, relu);
         }
     }
 

@@ -17,7 +17,7 @@ namespace Bramble.Kernels.Binary;
 /// <remarks>
 /// Padding: the image is copied into a workspace whose border words are 0, i.e. −1 values, so every output
 /// pixel takes the same fast path. For pad value p the true dot is that result plus (p + 1)·Σ w over the taps
-/// that fell in the border; the per-tap weight sums are precomputed, so the correction costs only at border pixels.
+/// that fell in the border (<see cref="PaddingCorrection"/>), which costs only at border pixels.
 /// p = 0 is ONNX Conv's zero padding (the float-equivalent graph); p = −1 needs no correction.
 /// </remarks>
 public sealed unsafe partial class BinaryConvKernel
@@ -29,15 +29,14 @@ public sealed unsafe partial class BinaryConvKernel
     private readonly ulong[] _weights;    // pinned: [M][KH][KW][words]
     private readonly int[] _offsets;      // pinned: receptive runs relative to a pixel's base word
     private readonly int _runLength;
-    private readonly int[] _tapSums;      // [M][KH][KW]: Σ_c w, for the padding correction
-    private readonly int[] _rowMask, _colMask;
+    private readonly PaddingCorrection _padding;
     private readonly float[] _alpha, _bias;
     private readonly BinaryActivation _activation;
-    private readonly int _padFactor;
     private readonly int _paddedH, _paddedW;
     private readonly bool _padded;
     private readonly long _outChannelStride, _outPixelStride, _outImage;
-    private readonly PlanarLayout? _planar; // the byte-planar path, where it applies (convolutions on 128/256-bit paths)
+    private readonly PlanarLayout? _planar; // the planar path, where it applies (convolutions on 128/256-bit paths)
+    private readonly PlanarLanes _planarLanes;
 
     private BinaryConvKernel(in ConvGeometry g, ulong* weights, ReadOnlySpan<float> alpha, ReadOnlySpan<float> bias,
         BinaryActivation activation, int padValue, Isa maxIsa, bool gemmLayout, BinaryConvPath path = BinaryConvPath.Auto)
@@ -60,7 +59,6 @@ public sealed unsafe partial class BinaryConvKernel
         _alpha = alpha.ToArray();
         _bias = bias.IsEmpty ? new float[g.OutChannels] : bias.ToArray();
         _activation = activation;
-        _padFactor = padValue + 1;
         _padded = g.PadTop + g.PadLeft + g.PadBottom + g.PadRight > 0;
         _paddedH = g.InHeight + g.PadTop + g.PadBottom;
         _paddedW = g.InWidth + g.PadLeft + g.PadRight;
@@ -74,23 +72,17 @@ public sealed unsafe partial class BinaryConvKernel
             for (int kw = 0; kw < (rows ? 1 : g.KernelW); kw++)
                 _offsets[i++] = checked((kh * g.DilationH * _paddedW + kw * g.DilationW) * _words);
 
-        _tapSums = new int[g.OutChannels * _taps];
-        for (int m = 0; m < g.OutChannels; m++)
-            for (int t = 0; t < _taps; t++)
-            {
-                int ones = 0;
-                for (int i = 0; i < _words; i++) ones += System.Numerics.BitOperations.PopCount(_weights[m * _k + t * _words + i]);
-                _tapSums[m * _taps + t] = 2 * ones - g.InChannels;
-            }
-        _rowMask = ValidMasks(g.OutHeight, g.KernelH, g.StrideH, g.DilationH, g.PadTop, g.InHeight);
-        _colMask = ValidMasks(g.OutWidth, g.KernelW, g.StrideW, g.DilationW, g.PadLeft, g.InWidth);
+        _padding = new PaddingCorrection(g, weights, padValue);
 
         int pixels = g.OutHeight * g.OutWidth;
         _outChannelStride = gemmLayout ? 1 : pixels;
         _outPixelStride = gemmLayout ? g.OutChannels : 1;
         _outImage = (long)g.OutChannels * pixels;
         if (!gemmLayout && Isa is Isa.Vector256 or Isa.Vector128 && path != BinaryConvPath.Words)
-            _planar = PlanarLayout.TryCreate(g, weights, requireLargeStrip: path == BinaryConvPath.Auto);
+        {
+            _planarLanes = ChoosePlanarLanes(path);
+            _planar = PlanarLayout.TryCreate(g, weights, UnitBits(_planarLanes), requireLargeStrip: path == BinaryConvPath.Auto);
+        }
     }
 
     /// <summary>Prepares a convolution; <paramref name="weights"/> are packed [M, KH, KW, ⌈C/64⌉].</summary>
@@ -103,7 +95,7 @@ public sealed unsafe partial class BinaryConvKernel
         BinaryActivation activation, int padValue, Isa maxIsa, BinaryConvPath path) =>
         new(g, weights, alpha, bias, activation, padValue, maxIsa, gemmLayout: false, path);
 
-    /// <summary>Whether this kernel runs the byte-planar path.</summary>
+    /// <summary>Whether this kernel runs the planar path.</summary>
     internal bool IsPlanar => _planar != null;
 
     /// <summary>
@@ -119,7 +111,7 @@ public sealed unsafe partial class BinaryConvKernel
     /// <summary>The popcount path this kernel runs.</summary>
     public Isa Isa { get; }
 
-    public string Name => $"binary conv {_g.KernelH}x{_g.KernelW} {(_planar != null ? "planar nibble-lut" : "popcount")} {Isa switch
+    public string Name => $"binary conv {_g.KernelH}x{_g.KernelW} {(_planar == null ? "popcount" : _planarLanes == PlanarLanes.Byte128 ? "planar byte-count" : "planar nibble-lut")} {Isa switch
     {
         Isa.Vector512 => "avx512bw",
         Isa.Vector256 => "avx2",
@@ -142,19 +134,6 @@ public sealed unsafe partial class BinaryConvKernel
         if (isa >= Isa.Vector256 && Lanes256.IsSupported) return Isa.Vector256;
         if (isa >= Isa.Vector128 && Lanes128.IsSupported) return Isa.Vector128;
         return Isa.Scalar;
-    }
-
-    // Bit kh set when kernel row kh of output row o reads a real (non-padding) input row.
-    private static int[] ValidMasks(int outSize, int kernel, int stride, int dilation, int padBegin, int inSize)
-    {
-        var masks = new int[outSize];
-        for (int o = 0; o < outSize; o++)
-            for (int k = 0; k < kernel; k++)
-            {
-                int i = o * stride + k * dilation - padBegin;
-                if (i >= 0 && i < inSize) masks[o] |= 1 << k;
-            }
-        return masks;
     }
 
     /// <summary>
@@ -262,8 +241,8 @@ public sealed unsafe partial class BinaryConvKernel
     {
         private readonly BinaryConvKernel _kernel;
         private readonly float* _output;
-        private readonly int _n, _fullCols, _oy, _padFactor;
-        private readonly bool _rowInterior, _relu;
+        private readonly int _n, _oy;
+        private readonly bool _relu;
         private readonly long _channelStride, _pixelStride;
         private readonly float[] _alpha, _bias;
 
@@ -272,10 +251,6 @@ public sealed unsafe partial class BinaryConvKernel
             var g = kernel._g;
             _kernel = kernel;
             _n = g.InChannels * kernel._taps;
-            _fullCols = (1 << g.KernelW) - 1;
-            _padFactor = kernel._padFactor;
-            // With pad value −1 the padded image already holds the right values: no border is special.
-            _rowInterior = kernel._rowMask[oy] == (1 << g.KernelH) - 1;
             _relu = kernel._activation == BinaryActivation.Relu;
             _channelStride = kernel._outChannelStride;
             _pixelStride = kernel._outPixelStride;
@@ -289,21 +264,10 @@ public sealed unsafe partial class BinaryConvKernel
         public void Emit(int m, int ox, int popcount)
         {
             int dot = _n - 2 * popcount;
-            if (_padFactor != 0 && (!_rowInterior || _kernel._colMask[ox] != _fullCols))
-                dot += _padFactor * _kernel.BorderSum(m, _kernel._rowMask[_oy], _kernel._colMask[ox]);
+            if (_kernel._padding.Applies(_oy, ox)) dot += _kernel._padding.Correction(m, _oy, ox);
             float y = _alpha[m] * dot + _bias[m];
             if (_relu && !(y > 0f)) y = 0f;
             _output[m * _channelStride + ox * _pixelStride] = y;
         }
-    }
-
-    /// <summary>Σ w over the taps of channel <paramref name="m"/> that fall in the padding.</summary>
-    private int BorderSum(int m, int rows, int cols)
-    {
-        int sum = 0, kw = _g.KernelW;
-        for (int kh = 0; kh < _g.KernelH; kh++)
-            for (int x = 0; x < kw; x++)
-                if (((rows >> kh) & (cols >> x) & 1) == 0) sum += _tapSums[m * _taps + kh * kw + x];
-        return sum;
     }
 }
