@@ -1,6 +1,7 @@
 using Bramble.Graph;
 using Bramble.Quantization;
 using Bramble.Tensors;
+using Bramble.Tests.Support;
 
 namespace Bramble.Tests.Quantization;
 
@@ -14,13 +15,7 @@ public class KeepFloatSearchTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static Tensor Random(Random rng, float scale, params int[] shape)
-    {
-        var t = Tensor.Allocate(DataType.Float32, shape);
-        var s = t.AsSpan<float>();
-        for (int i = 0; i < s.Length; i++) s[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return t;
-    }
+    private static Tensor Random(Random rng, float scale, params int[] shape) => RandomTensors.Uniform(rng, scale, shape);
 
     /// <summary>
     /// x → conv1 3×3 → Relu → conv2 1×1 → Mul(per-channel) → conv3 1×1 → y. conv2's output channel 0 is

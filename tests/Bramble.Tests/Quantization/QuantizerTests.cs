@@ -17,13 +17,7 @@ public class QuantizerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static Tensor Random(Random rng, float scale, params int[] shape)
-    {
-        var t = Tensor.Allocate(DataType.Float32, shape);
-        var s = t.AsSpan<float>();
-        for (int i = 0; i < s.Length; i++) s[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
-        return t;
-    }
+    private static Tensor Random(Random rng, float scale, params int[] shape) => RandomTensors.Uniform(rng, scale, shape);
 
     /// <summary>x → Conv 3x3 → Relu → Conv 1x1 (depthwise 3x3 in between) → Add(x-branch) → GlobalAveragePool → Gemm.</summary>
     private static Model SmallCnn()
