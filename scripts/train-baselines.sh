@@ -21,9 +21,12 @@ for arch in "${archs[@]}"; do
     echo "== $arch: bramble train --arch $arch ${args[*]} --seed 1"
     "$BRAMBLE" train --arch "$arch" "${args[@]}" --seed 1 --threads "$THREADS" --dataset fashion-mnist -o "$ROOT/models/$arch.onnx"
     if [[ "$arch" == resnet ]]; then
-        # Three more epochs from a smaller peak rate: +0.09 points when the committed resnet.onnx was made.
-        "$BRAMBLE" train --model "$ROOT/models/resnet.onnx" --epochs 3 --optimizer nesterov --lr 0.01 --weight-decay 0.0005 \
-            --label-smoothing 0.1 --augment --batch 64 --seed 2 --threads "$THREADS" --dataset fashion-mnist -o "$ROOT/models/resnet.onnx"
+        # Two short restarts from smaller peak rates: 93.40 → 93.49 → 93.62 % when the committed resnet.onnx was made.
+        for stage in "3 0.01 2" "2 0.003 3"; do
+            read -r epochs lr seed <<< "$stage"
+            "$BRAMBLE" train --model "$ROOT/models/resnet.onnx" --epochs "$epochs" --optimizer nesterov --lr "$lr" --weight-decay 0.0005 \
+                --label-smoothing 0.1 --augment --batch 64 --seed "$seed" --threads "$THREADS" --dataset fashion-mnist -o "$ROOT/models/resnet.onnx"
+        done
     fi
     "$BRAMBLE" eval "$ROOT/models/$arch.onnx" --dataset fashion-mnist --threads "$THREADS"
 done
