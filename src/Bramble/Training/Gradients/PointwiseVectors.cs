@@ -6,8 +6,9 @@ namespace Bramble.Training.Gradients;
 /// <summary>
 /// Vector loops the training ops share. Scalar loops with a data-dependent branch per element (x &gt; 0 ?)
 /// mispredict about half the time on activations, which made Relu and BatchNormalization cost as much
-/// as the convolutions; these are branch-free and results do not depend on the vector width (elementwise,
-/// or sums the callers accumulate per plane in a fixed order).
+/// as the convolutions; these are branch-free. Elementwise results do not depend on the vector width; the
+/// reductions (Sum, Dot, SumSquaredDeviation) round per lane, so they are fixed for a given instruction set
+/// and training stays reproducible on one machine.
 /// </summary>
 internal static class PointwiseVectors
 {
