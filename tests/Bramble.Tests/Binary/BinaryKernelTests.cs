@@ -141,26 +141,29 @@ public unsafe class BinaryKernelTests
             new(70, 100, 40, 9, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
             new(16, 5, 1500, 8, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 2, PadBottom = 0, PadRight = 1 },
         ];
-        foreach (var g in shapes)
+        using var pool = new WorkerPool(2);
+        foreach (var g in shapes) AssertMatchesReference(rng, g, isa, path, BinaryActivation.Relu, 0, pool);
+    }
+
+    /// <summary>Random bits, scales and biases for <paramref name="g"/>; the kernel's output must equal the reference bit for bit.</summary>
+    private static void AssertMatchesReference(Random rng, ConvGeometry g, Isa isa, BinaryConvPath path, BinaryActivation activation, int padValue, WorkerPool? pool)
+    {
+        var x = RandomBits(rng, g.InHeight * g.InWidth, g.InChannels);
+        var w = RandomBits(rng, g.OutChannels * g.KernelH * g.KernelW, g.InChannels);
+        var alpha = RandomFloats(rng, g.OutChannels, 0.1f, 1f);
+        var bias = RandomFloats(rng, g.OutChannels, -2f, 2f);
+        int count = g.OutChannels * g.OutHeight * g.OutWidth;
+        var expected = new float[count];
+        var actual = new float[count];
+        BinaryConvReference.Run(g, x, w, alpha, bias, activation, padValue, 1, expected);
+        fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
         {
-            var x = RandomBits(rng, g.InHeight * g.InWidth, g.InChannels);
-            var w = RandomBits(rng, g.OutChannels * g.KernelH * g.KernelW, g.InChannels);
-            var alpha = RandomFloats(rng, g.OutChannels, 0.1f, 1f);
-            var bias = RandomFloats(rng, g.OutChannels, -2f, 2f);
-            int count = g.OutChannels * g.OutHeight * g.OutWidth;
-            var expected = new float[count];
-            var actual = new float[count];
-            BinaryConvReference.Run(g, x, w, alpha, bias, BinaryActivation.Relu, 0, 1, expected);
-            using var pool = new WorkerPool(2);
-            fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
-            {
-                var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, BinaryActivation.Relu, 0, isa, path);
-                Assert.Equal(IsPlanar(path), kernel.IsPlanar);
-                var ws = new ulong[kernel.WorkspaceBytes / 8 + 1];
-                fixed (ulong* wsp = ws) kernel.Run(xp, yp, 1, wsp, pool);
-            }
-            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{path} {g} differs at {FirstDifference(expected, actual)}");
+            var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, activation, padValue, isa, path);
+            Assert.Equal(IsPlanar(path), kernel.IsPlanar);
+            var ws = new ulong[kernel.WorkspaceBytes / 8 + 1];
+            fixed (ulong* wsp = ws) kernel.Run(xp, yp, 1, wsp, pool);
         }
+        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{path} {g} pad {padValue} differs at {FirstDifference(expected, actual)}");
     }
 
     [Theory]
@@ -181,25 +184,7 @@ public unsafe class BinaryKernelTests
             new(130, 6, 40, 9, 1, 1),
         ];
         foreach (var g in shapes)
-            for (int padValue = -1; padValue <= 1; padValue++)
-            {
-                var x = RandomBits(rng, g.InHeight * g.InWidth, g.InChannels);
-                var w = RandomBits(rng, g.OutChannels * g.KernelH * g.KernelW, g.InChannels);
-                var alpha = RandomFloats(rng, g.OutChannels, 0.1f, 1f);
-                var bias = RandomFloats(rng, g.OutChannels, -2f, 2f);
-                int count = g.OutChannels * g.OutHeight * g.OutWidth;
-                var expected = new float[count];
-                var actual = new float[count];
-                BinaryConvReference.Run(g, x, w, alpha, bias, BinaryActivation.None, padValue, 1, expected);
-                fixed (ulong* wp = w) fixed (ulong* xp = x) fixed (float* yp = actual)
-                {
-                    var kernel = BinaryConvKernel.Create(g, wp, alpha, bias, BinaryActivation.None, padValue, isa, path);
-                    Assert.Equal(IsPlanar(path), kernel.IsPlanar);
-                    var ws = new ulong[kernel.WorkspaceBytes / 8 + 1];
-                    fixed (ulong* wsp = ws) kernel.Run(xp, yp, 1, wsp, null);
-                }
-                Assert.True(expected.AsSpan().SequenceEqual(actual), $"{path} {g} pad {padValue} differs at {FirstDifference(expected, actual)}");
-            }
+            for (int padValue = -1; padValue <= 1; padValue++) AssertMatchesReference(rng, g, isa, path, BinaryActivation.None, padValue, null);
     }
 
     [Fact]
