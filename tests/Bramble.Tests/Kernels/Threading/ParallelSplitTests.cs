@@ -107,7 +107,7 @@ public unsafe class ParallelSplitTests
                 int c = rng.Next(1, 45), k = rng.Next(1, 45), h = rng.Next(4, 26), w = rng.Next(4, 26);
                 var g = new ConvGeometry(c, h, w, k, 3, 3) { PadTop = 1, PadLeft = rng.Next(2), PadBottom = rng.Next(3), PadRight = 1 };
                 var x = SgemmTests.Random(rng, batch * c * h * w);
-                var wt = SgemmTests.Random(rng, k * 9);
+                var wt = SgemmTests.Random(rng, k * c * 9);
                 var bias = SgemmTests.Random(rng, k);
                 var serial = new float[batch * k * g.OutHeight * g.OutWidth];
                 var parallel = new float[serial.Length];
