@@ -18,6 +18,8 @@ else if (args.Length > 0 && args[0] == "sparse")
     SparseReport.Run(args);
 else if (args.Length > 0 && args[0] == "binary-sweep")
     BinarySweepReport.Run(args);
+else if (args.Length > 0 && args[0] == "layers")
+    LayerReport.Run(args);
 else if (args.Length > 0 && args[0] == "binary")
     BinaryReport.Run(args);
 else

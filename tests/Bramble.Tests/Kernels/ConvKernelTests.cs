@@ -44,7 +44,8 @@ public unsafe class ConvKernelTests
         return y;
     }
 
-    private static void Check(in ConvGeometry g, int batch, Isa isa, WorkerPool? pool, Random rng, Activation activation, ConvAlgorithm? expect = null)
+    private static void Check(in ConvGeometry g, int batch, Isa isa, WorkerPool? pool, Random rng, Activation activation, ConvAlgorithm? expect = null,
+        DepthwisePath path = DepthwisePath.Auto)
     {
         var x = SgemmTests.Random(rng, batch * g.InChannels * g.InHeight * g.InWidth);
         var w = SgemmTests.Random(rng, g.OutChannels * g.KernelSize);
@@ -55,6 +56,7 @@ public unsafe class ConvKernelTests
         {
             using var kernel = Conv2dKernel.Create(g, pw, isa);
             if (expect is { } a) Assert.Equal(a, kernel.Algorithm);
+            kernel.DepthwisePath = path;
             var e = new Epilogue(activation, 0.1f, 0.6f, pb, pb == null ? BiasKind.None : BiasKind.PerRow);
             kernel.Run(px, py, batch, e, pool);
             float tol = 3e-6f * (g.KernelSize + 8);
@@ -91,7 +93,8 @@ public unsafe class ConvKernelTests
         for (int i = 0; i < 120; i++)
         {
             var g = RandomGeometry(rng, depthwise: i % 3 == 0);
-            Check(g, 1 + i % 2, isa, i % 2 == 0 ? pool : null, rng, (Activation)(i % 9));
+            // Depthwise layers alternate between the kernel chosen by shape and the plane kernels, so both stay covered.
+            Check(g, 1 + i % 2, isa, i % 2 == 0 ? pool : null, rng, (Activation)(i % 9), path: i / 3 % 2 == 0 ? DepthwisePath.Planes : DepthwisePath.Auto);
         }
     }
 
@@ -148,7 +151,7 @@ public unsafe class ConvKernelTests
             {
                 StrideH = s, StrideW = s, PadTop = pt, PadLeft = pl, PadBottom = pb, PadRight = pr, Groups = c,
             };
-            Check(g, 1 + i % 3 / 2, isa, i % 2 == 0 ? pool : null, rng, (Activation)(i % 9), ConvAlgorithm.Depthwise);
+            Check(g, 1 + i % 3 / 2, isa, i % 2 == 0 ? pool : null, rng, (Activation)(i % 9), ConvAlgorithm.Depthwise, DepthwisePath.Planes);
         }
     }
 
@@ -169,11 +172,63 @@ public unsafe class ConvKernelTests
             {
                 StrideH = s, StrideW = s, PadTop = pt, PadLeft = pl, PadBottom = pb, PadRight = pr, Groups = c,
             };
-            Check(g, 1 + i % 3 / 2, isa, null, rng, (Activation)(i % 9), ConvAlgorithm.Depthwise);
+            Check(g, 1 + i % 3 / 2, isa, null, rng, (Activation)(i % 9), ConvAlgorithm.Depthwise, DepthwisePath.Planes);
         }
         foreach (int size in new[] { 7, 14, 28 })
             Check(new ConvGeometry(24, size, size, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 24 },
-                1, isa, null, rng, Activation.Clip, ConvAlgorithm.Depthwise);
+                1, isa, null, rng, Activation.Clip, ConvAlgorithm.Depthwise, DepthwisePath.Planes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void InterleavedDepthwiseMatchesDirectConvolution(Isa isa)
+    {
+        // Channel-interleaved kernel, forced on every shape it supports: channel counts around the vector width
+        // (partial last block), kernels 1-7, strides 1-3, dilation, asymmetric padding (also wider than the kernel
+        // needs, and cropped input rows/columns), 7-wide rows shorter than a transpose block, ragged flat tails.
+        var rng = new Random(123 + (int)isa);
+        using var pool = new WorkerPool(2);
+        int[] channels = [1, 3, 4, 5, 7, 8, 9, 12, 16, 17, 24, 33];
+        for (int i = 0; i < 90; i++)
+        {
+            int c = channels[i % channels.Length];
+            int kh = rng.Next(1, 8), kw = rng.Next(1, 8), s = rng.Next(1, 4), d = rng.Next(5) == 0 ? 2 : 1;
+            int pt = rng.Next(0, kh + 1), pl = rng.Next(0, kw + 1), pb = rng.Next(0, kh + 1), pr = rng.Next(0, kw + 1);
+            int h = Math.Max(rng.Next(1, 20), d * (kh - 1) + 1 - pt - pb), w = Math.Max(rng.Next(1, 30), d * (kw - 1) + 1 - pl - pr);
+            var g = new ConvGeometry(c, h, w, c, kh, kw)
+            {
+                StrideH = s, StrideW = rng.Next(3) == 0 ? 1 : s, DilationH = d, DilationW = d,
+                PadTop = pt, PadLeft = pl, PadBottom = pb, PadRight = pr, Groups = c,
+            };
+            Check(g, 1 + i % 3 / 2, isa, i % 2 == 0 ? pool : null, rng, (Activation)(i % 9), ConvAlgorithm.Depthwise, DepthwisePath.Interleaved);
+        }
+        // MobileNet's small planes as chosen by shape (Auto), with bias + Clip(0, 6).
+        foreach (var (size, stride) in new[] { (7, 1), (14, 1), (14, 2), (28, 1), (28, 2), (56, 2) })
+            Check(new ConvGeometry(40, size, size, 40, 3, 3) { StrideH = stride, StrideW = stride, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 40 },
+                1, isa, pool, rng, Activation.Clip, ConvAlgorithm.Depthwise);
+    }
+
+    [Fact]
+    public void InterleavedDepthwiseIsTheSameOnOneAndTwoThreads()
+    {
+        // Channels are split over threads in whole blocks, so the result may not depend on the split.
+        var g = new ConvGeometry(37, 13, 11, 37, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 37 };
+        var rng = new Random(9);
+        var x = SgemmTests.Random(rng, g.InChannels * g.InHeight * g.InWidth);
+        var w = SgemmTests.Random(rng, g.OutChannels * g.KernelSize);
+        var bias = SgemmTests.Random(rng, g.OutChannels);
+        var one = new float[g.OutChannels * g.OutHeight * g.OutWidth];
+        var two = new float[one.Length];
+        using var pool = new WorkerPool(2);
+        fixed (float* px = x, pw = w, pb = bias, p1 = one, p2 = two)
+        {
+            using var kernel = Conv2dKernel.Create(g, pw, CpuFeatures.Best);
+            kernel.DepthwisePath = DepthwisePath.Interleaved;
+            var e = Epilogue.Clip(0, 6, pb, BiasKind.PerRow);
+            kernel.Run(px, p1, 1, e, null);
+            kernel.Run(px, p2, 1, e, pool);
+        }
+        Assert.Equal(one, two);
     }
 
     [Fact]

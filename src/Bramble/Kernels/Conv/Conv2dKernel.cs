@@ -38,12 +38,15 @@ public sealed unsafe class Conv2dKernel : IDisposable
     public ConvGeometry Geometry { get; }
     public ConvAlgorithm Algorithm { get; }
 
+    /// <summary>Which depthwise kernel family runs (by shape unless a test forces one).</summary>
+    internal DepthwisePath DepthwisePath { get; set; }
+
     /// <summary>For profiles, e.g. "conv implicit-gemm f32_gemm_6x16__v256".</summary>
     public string Name => Algorithm switch
     {
         ConvAlgorithm.Pointwise => $"conv1x1 gemm {_groups[0].KernelName}",
         ConvAlgorithm.ImplicitGemm => $"conv implicit-gemm {_groups[0].KernelName}",
-        _ => DepthwiseConv.UseDirect3x3(Geometry, CpuFeatures.Effective(_isa)) ? $"conv depthwise3x3 {CpuFeatures.Effective(_isa)}" : $"conv depthwise {CpuFeatures.Effective(_isa)}",
+        _ => $"conv {DepthwiseConv.KernelName(Geometry, CpuFeatures.Effective(_isa), DepthwisePath)} {CpuFeatures.Effective(_isa)}",
     };
 
     /// <summary>Bytes of the kernel's own copy of the weights (packed panels, or the depthwise filters).</summary>
@@ -101,7 +104,7 @@ public sealed unsafe class Conv2dKernel : IDisposable
             if (Algorithm == ConvAlgorithm.Depthwise)
             {
                 // The depthwise kernels apply their epilogue row by row without a residual: add it in a second pass.
-                DepthwiseConv.Run(g, x, (float*)_depthwiseWeights!.Pointer, y, image.Residual == null ? image : image.BiasOnly, pool, _isa);
+                DepthwiseConv.Run(g, x, (float*)_depthwiseWeights!.Pointer, y, image.Residual == null ? image : image.BiasOnly, pool, _isa, DepthwisePath);
                 if (image.Residual != null) image.WithoutBias.Apply(y, n, g.OutChannels, n, 0, 0, _isa);
                 continue;
             }

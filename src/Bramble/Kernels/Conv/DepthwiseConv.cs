@@ -8,28 +8,60 @@ using Bramble.Kernels.Threading;
 
 namespace Bramble.Kernels.Conv;
 
+/// <summary>Which depthwise kernel family runs a layer: chosen by shape, or forced (tests cover each family).</summary>
+internal enum DepthwisePath
+{
+    /// <summary>By shape: <see cref="DepthwiseInterleaved"/> on small planes, the plane kernels elsewhere.</summary>
+    Auto,
+    /// <summary>Width-vectorised plane kernels (<see cref="Depthwise3x3"/> or the padded-plane kernel).</summary>
+    Planes,
+    /// <summary><see cref="DepthwiseInterleaved"/> wherever it can run.</summary>
+    Interleaved,
+}
+
 /// <summary>
 /// Direct depthwise convolution (one filter per channel; any kernel size, stride, padding, dilation).
 /// Each channel is first copied into a zero-bordered plane, so every output pixel is "interior" and the
 /// loops need no bounds checks. Output rows run SIMD over width: stride 1 uses plain loads; stride 2
 /// loads two vectors and keeps the even lanes (SSE/AVX shuffle, NEON uzp1); other strides and the
 /// last few columns of a row are scalar. Channels are spread over the worker pool.
-/// Scalar equivalent: the tail loop in <see cref="Row"/>. 3×3 stride 1/2 shapes go to <see cref="Depthwise3x3"/> instead.
+/// Scalar equivalent: the tail loop in <see cref="Row"/>. 3×3 stride 1/2 shapes go to <see cref="Depthwise3x3"/> instead,
+/// small output planes to <see cref="DepthwiseInterleaved"/>.
 /// </summary>
 public static unsafe class DepthwiseConv
 {
     /// <summary>Runs over one image: input [C, H, W], weights [C, 1, kh, kw], output [C, OH, OW]; bias per channel via the epilogue (PerRow).</summary>
-    public static void Run(in ConvGeometry g, float* input, float* weights, float* output, in Epilogue epilogue, WorkerPool? pool, Isa maxIsa)
+    public static void Run(in ConvGeometry g, float* input, float* weights, float* output, in Epilogue epilogue, WorkerPool? pool, Isa maxIsa) =>
+        Run(g, input, weights, output, epilogue, pool, maxIsa, DepthwisePath.Auto);
+
+    /// <summary>As <see cref="Run(in ConvGeometry, float*, float*, float*, in Epilogue, WorkerPool?, Isa)"/> with the kernel family chosen by <paramref name="path"/>.</summary>
+    internal static void Run(in ConvGeometry g, float* input, float* weights, float* output, in Epilogue epilogue, WorkerPool? pool, Isa maxIsa, DepthwisePath path)
     {
         g.Validate();
         if (!g.IsDepthwise) throw new ShapeException($"depthwise conv needs groups == in == out channels, got {g}");
         var isa = CpuFeatures.Effective(maxIsa);
+        if (UseInterleaved(g, isa, path))
+        {
+            DepthwiseInterleaved.Run(g, input, weights, output, epilogue, pool, isa);
+            return;
+        }
         bool direct = UseDirect3x3(g, isa);
         bool wide = isa >= Isa.Vector256 && F256.Supported && (!F128.Supported || Depthwise3x3.PreferWide(g));
         var body = new Body { G = g, Input = input, Weights = weights, Output = output, Epilogue = epilogue, Isa = isa, Direct3x3 = direct, Wide3x3 = wide };
         if (pool == null) for (int c = 0; c < g.InChannels; c++) body.Invoke(c);
         else pool.For(g.InChannels, ref body);
     }
+
+    /// <summary>Which depthwise kernel runs <paramref name="g"/> under <paramref name="isa"/>, for profiles.</summary>
+    internal static string KernelName(in ConvGeometry g, Isa isa, DepthwisePath path) =>
+        UseInterleaved(g, isa, path) ? "depthwise-interleaved" : UseDirect3x3(g, isa) ? "depthwise3x3" : "depthwise";
+
+    private static bool UseInterleaved(in ConvGeometry g, Isa isa, DepthwisePath path) => path switch
+    {
+        DepthwisePath.Auto => DepthwiseInterleaved.Suits(g, isa),
+        DepthwisePath.Interleaved => DepthwiseInterleaved.Supports(g, isa),
+        _ => false,
+    };
 
     /// <summary>Whether <see cref="Depthwise3x3"/> (no padded copy, two rows per pass) runs <paramref name="g"/> under <paramref name="isa"/>.</summary>
     public static bool UseDirect3x3(in ConvGeometry g, Isa isa) =>

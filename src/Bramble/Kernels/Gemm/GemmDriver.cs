@@ -35,10 +35,7 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
     private void Compute(int m0, int m1, int n0, int n1)
     {
         var scratch = GemmScratch.Current;
-        var kernel = Kernel;
-        int mr = kernel.MR, nr = kernel.NR;
-        var run = kernel.Run;
-        var isa = kernel.Isa;
+        int mr = Kernel.MR, nr = Kernel.NR;
         bool epilogue = !Epilogue.IsIdentity;
         // Full tiles of the last K block get the epilogue in the kernel's registers when it can run there.
         var copy = Epilogue;
@@ -60,40 +57,62 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
                 {
                     int mc = Math.Min(GemmKernel.MC, m1 - ic);
                     float* ap = A.Panels(scratch.A, ic, mc, pc, kc, mr);
-                    for (int jr = 0; jr < nc; jr += nr)
+                    if (kc <= RowsOuterMaxDepth)
                     {
-                        int cols = Math.Min(nr, nc - jr);
-                        float* bPanel = bp + (long)jr * kc;
+                        // Short K: six rows at a time across the whole block, so C is written as six sequential
+                        // streams rather than MC/MR·6 interleaved ones that defeat the store prefetcher; the
+                        // kc×nc B block this re-reads per row panel is small enough to stay in L2.
                         for (int ir = 0; ir < mc; ir += mr)
-                        {
-                            int rows = Math.Min(mr, mc - ir);
-                            float* c = C + (ic + ir) * Ldc + jc + jr;
-                            if (rows == mr && cols == nr)
-                            {
-                                bool fused = last && inKernel != null;
-                                run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta, fused ? inKernel : null, ic + ir, jc + jr);
-                                if (last && perTile && !fused) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
-                            }
-                            else
-                            {
-                                // Ragged edge: full tile into scratch, then only the valid part into C.
-                                float* t = scratch.Tile;
-                                run(kc, ap + (long)ir * kc, bPanel, t, nr, Alpha, 0f, null, 0, 0);
-                                for (int r = 0; r < rows; r++)
-                                {
-                                    float* cr = c + r * Ldc;
-                                    float* tr = t + r * nr;
-                                    if (beta == 0) for (int j = 0; j < cols; j++) cr[j] = tr[j];
-                                    else for (int j = 0; j < cols; j++) cr[j] = tr[j] + beta * cr[j];
-                                }
-                                if (last && perTile) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, isa);
-                            }
-                        }
+                            for (int jr = 0; jr < nc; jr += nr)
+                                Tile(scratch, inKernel, ap, bp, kc, ic, ir, mc, jc, jr, nc, beta, last, perTile);
                     }
-                    if (last && perBlock) Epilogue.Apply(C + ic * Ldc + jc, (int)Ldc, mc, nc, ic, jc, isa);
+                    else
+                    {
+                        // BLIS order: the kc×nr B panel stays in L1 while the MC×kc A block streams from L2.
+                        for (int jr = 0; jr < nc; jr += nr)
+                            for (int ir = 0; ir < mc; ir += mr)
+                                Tile(scratch, inKernel, ap, bp, kc, ic, ir, mc, jc, jr, nc, beta, last, perTile);
+                    }
+                    if (last && perBlock) Epilogue.Apply(C + ic * Ldc + jc, (int)Ldc, mc, nc, ic, jc, Kernel.Isa);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Depth up to which <see cref="Compute"/> sweeps row panels outermost: the kc×NC B block it re-reads per
+    /// row panel (≤ 256 KiB) then stays in L2, and stores run along C's rows (1×1 convolutions over few channels).
+    /// </summary>
+    internal const int RowsOuterMaxDepth = 64;
+
+    /// <summary>One MR×NR tile of C at block (ic, jc) + (ir, jr); ragged edges go through a scratch tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void Tile(GemmScratch scratch, Epilogue* inKernel, float* ap, float* bp, int kc, int ic, int ir, int mc, int jc, int jr, int nc,
+        float beta, bool last, bool perTile)
+    {
+        var kernel = Kernel;
+        int mr = kernel.MR, nr = kernel.NR;
+        int cols = Math.Min(nr, nc - jr), rows = Math.Min(mr, mc - ir);
+        float* bPanel = bp + (long)jr * kc;
+        float* c = C + (ic + ir) * Ldc + jc + jr;
+        if (rows == mr && cols == nr)
+        {
+            bool fused = last && inKernel != null;
+            kernel.Run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta, fused ? inKernel : null, ic + ir, jc + jr);
+            if (last && perTile && !fused) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
+            return;
+        }
+        // Ragged edge: full tile into scratch, then only the valid part into C.
+        float* t = scratch.Tile;
+        kernel.Run(kc, ap + (long)ir * kc, bPanel, t, nr, Alpha, 0f, null, 0, 0);
+        for (int r = 0; r < rows; r++)
+        {
+            float* cr = c + r * Ldc;
+            float* tr = t + r * nr;
+            if (beta == 0) for (int j = 0; j < cols; j++) cr[j] = tr[j];
+            else for (int j = 0; j < cols; j++) cr[j] = tr[j] + beta * cr[j];
+        }
+        if (last && perTile) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
     }
 
     /// <summary>Splits C over the pool and runs.</summary>
