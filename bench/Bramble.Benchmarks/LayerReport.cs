@@ -54,32 +54,43 @@ public static unsafe class LayerReport
         ("pw 320→1280 @7", Pw(320, 7, 1280), true, 1),
     ];
 
+    /// <summary>BlazeFace (back camera, 256²) convolutions: the 24-channel 1×1 layers at 128² and 64².</summary>
+    public static readonly (string Name, ConvGeometry Geometry, bool Clip, int Repeats)[] BlazeFace =
+    [
+        ("bf pw 24→24 @128", Pw(24, 128, 24), true, 7),
+        ("bf pw 24→24 @128 +residual", Pw(24, 128, 24), true, 0),
+        ("bf pw 24→24 @64", Pw(24, 64, 24), true, 8),
+        ("bf dw 24 @128", Dw(24, 128, 1), false, 7),
+    ];
+
     public static void Run(string[] args)
     {
         int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
         string? filter = args.Length > 2 ? args[2] : null;
         using var pool = threads > 1 ? new WorkerPool(threads) : null;
         double total = 0;
-        foreach (var (name, g, clip, repeats) in MobileNetV2)
+        foreach (var (name, g, clip, repeats) in MobileNetV2.Concat(BlazeFace))
         {
             if (filter != null && !name.Contains(filter, StringComparison.Ordinal)) continue;
-            double us = MedianMicroseconds(g, clip, pool);
+            double us = MedianMicroseconds(g, clip, name.EndsWith("+residual", StringComparison.Ordinal), pool);
             total += us * repeats;
             Console.WriteLine($"{name,-22} x{repeats}  {us,8:F1} µs  {2e-3 * g.Macs / us,6:F1} GFLOP/s");
         }
         Console.WriteLine($"total (× repeats) {total / 1000:F3} ms");
     }
 
-    private static double MedianMicroseconds(in ConvGeometry g, bool clip, WorkerPool? pool)
+    private static double MedianMicroseconds(in ConvGeometry g, bool clip, bool residual, WorkerPool? pool)
     {
         using var x = QuickReport.Random((long)g.InChannels * g.InHeight * g.InWidth);
         using var w = QuickReport.Random((long)g.OutChannels * g.KernelSize);
         using var bias = QuickReport.Random(g.OutChannels);
         using var y = new NativeBuffer((long)g.OutChannels * g.OutHeight * g.OutWidth * 4);
+        using var z = QuickReport.Random((long)g.OutChannels * g.OutHeight * g.OutWidth);
         using var kernel = Conv2dKernel.Create(g, (float*)w.Pointer, CpuFeatures.Best);
         var e = clip ? Epilogue.Clip(0, 6, (float*)bias.Pointer, BiasKind.PerRow) : new Epilogue(Activation.None, 0, 0, (float*)bias.Pointer, BiasKind.PerRow);
+        if (residual) e = e.WithResidual((float*)z.Pointer, (long)g.OutHeight * g.OutWidth);
         for (var sw = Stopwatch.StartNew(); sw.ElapsedMilliseconds < 150;) kernel.Run((float*)x.Pointer, (float*)y.Pointer, 1, e, pool);
-        var times = new double[31];
+        var times = new double[61];
         for (int r = 0; r < times.Length; r++)
         {
             double t0 = pool == null ? ThreadClock.Now() : Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
@@ -88,6 +99,6 @@ public static unsafe class LayerReport
             times[r] = (t1 - t0) * 1e6;
         }
         Array.Sort(times);
-        return times[times.Length / 2];
+        return times[times.Length / 4];
     }
 }

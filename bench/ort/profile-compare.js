@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Per-node time, Bramble vs ONNX Runtime, on one model of bench/suite.json: where the gap is.
-//   node bench/ort/profile-compare.js MODEL_NAME [--threads N] [--iterations N] [--top N] [--cli Bramble.Cli.dll]
+//   node bench/ort/profile-compare.js MODEL_NAME [--threads N] [--iterations N] [--rounds N] [--top N] [--cli Bramble.Cli.dll]
 // ORT's own profiler (ort-run.js --profile) gives each node's kernel time per run; `bramble profile --json`
 // gives Bramble's. Both engines fuse differently and ORT renames the convolutions it moves to its blocked
 // NCHWc layout, so convolutions are matched by execution order (the k-th Conv of one engine with the k-th of
 // the other; both keep the graph's order) and everything else by node name; the rest is listed unmatched.
-// Times are medians over runs in microseconds; the table is sorted by the gap (Bramble − ORT), largest first.
+// Times are medians over runs in microseconds, then the smallest such median over --rounds rounds (the engines
+// alternate, so a busy spell on a shared machine hits both); the table is sorted by the gap (Bramble − ORT).
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -13,12 +14,13 @@ const os = require('os');
 const { execFileSync } = require('child_process');
 
 const root = path.join(__dirname, '..', '..');
-const args = { threads: 1, iterations: 20, top: 30, cli: null, model: null };
+const args = { threads: 1, iterations: 20, rounds: 1, top: 30, cli: null, model: null };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   if (a === '--threads') args.threads = Number(process.argv[++i]);
   else if (a === '--iterations') args.iterations = Number(process.argv[++i]);
   else if (a === '--top') args.top = Number(process.argv[++i]);
+  else if (a === '--rounds') args.rounds = Number(process.argv[++i]);
   else if (a === '--cli') args.cli = process.argv[++i];
   else if (!args.model) args.model = a;
   else { console.error(`profile-compare: unexpected argument ${a}`); process.exit(2); }
@@ -58,8 +60,22 @@ function brambleNodes() {
   return { run: r, nodes: byName };
 }
 
-const ort = ortNodes();
-const bramble = brambleNodes();
+// Per node the smallest median over the rounds (ORT keeps its runs' samples: their median per round first).
+function merge(runs, key) {
+  const best = runs[0];
+  for (const [name, node] of best.nodes) {
+    const values = runs.map(r => r.nodes.get(name)).filter(Boolean).map(n => key(n));
+    node.best = Math.min(...values);
+  }
+  best.run = runs.reduce((a, r) => (r.run.median_ms ?? r.run.run_median_ms) < (a.median_ms ?? a.run_median_ms) ? r.run : a, best.run);
+  return best;
+}
+const ortRuns = [], brambleRuns = [];
+for (let r = 0; r < args.rounds; r++) { ortRuns.push(ortNodes()); brambleRuns.push(brambleNodes()); }
+const ort = merge(ortRuns, n => median(n.us));
+const bramble = merge(brambleRuns, n => n.us);
+for (const n of ort.nodes.values()) n.us = [n.best];
+for (const n of bramble.nodes.values()) n.us = n.best;
 const isConv = op => op === 'Conv' || op === 'FusedConv';
 const ortConvs = [...ort.nodes].filter(([, o]) => isConv(o.op));
 const used = new Set();

@@ -95,10 +95,10 @@ public readonly unsafe struct Epilogue
     public bool IsIdentity => Activation == Activation.None && BiasKind == BiasKind.None && Residual == null;
 
     /// <summary>
-    /// True when micro-kernels apply it in registers (<see cref="TileEpilogue"/>): bias and one-instruction activations.
-    /// A residual runs in <see cref="Apply"/> right after the tile's store, while the tile is still in L1.
+    /// True when micro-kernels apply it in registers (<see cref="TileEpilogue"/>): bias, a residual and one-instruction
+    /// activations. (The GEMM driver still adds a residual per block where its tile order would scatter the reads.)
     /// </summary>
-    internal bool RunsInKernel => Residual == null && Activation is Activation.None or Activation.Relu or Activation.LeakyRelu or Activation.Clip;
+    internal bool RunsInKernel => Activation is Activation.None or Activation.Relu or Activation.LeakyRelu or Activation.Clip;
 
     /// <summary>The same epilogue adding <paramref name="residual"/> (row stride <paramref name="stride"/>) before the activation.</summary>
     public Epilogue WithResidual(float* residual, long stride) => this with { Residual = residual, ResidualStride = stride };

@@ -40,10 +40,6 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         // Full tiles of the last K block get the epilogue in the kernel's registers when it can run there.
         var copy = Epilogue;
         Epilogue* inKernel = epilogue && copy.RunsInKernel ? &copy : null;
-        // A residual is added per MC×NC block (in L2) rather than per tile: a tile's six short rows of the residual
-        // are six more memory streams per tile, which measured slower than the separate Add it replaces.
-        bool perBlock = epilogue && copy.Residual != null;
-        bool perTile = epilogue && !perBlock;
         for (int jc = n0; jc < n1; jc += GemmKernel.NC)
         {
             int nc = Math.Min(GemmKernel.NC, n1 - jc);
@@ -52,28 +48,35 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
                 int kc = Math.Min(GemmKernel.KC, K - pc);
                 float beta = pc == 0 ? Beta : 1f;
                 bool last = pc + kc == K;
+                bool rowsOuter = kc <= RowsOuterMaxDepth;
+                // A residual is added per MC×NC block (in L2) in BLIS order: there a tile's six short rows of the residual
+                // are six more memory streams per tile, which measured slower than the separate Add it replaces. Swept
+                // row panel by row panel they are six sequential streams beside C's, so each tile adds its own.
+                bool perBlock = last && epilogue && copy.Residual != null && !rowsOuter;
+                bool perTile = last && epilogue && !perBlock;
+                Epilogue* tileEpilogue = perTile ? inKernel : null;
                 float* bp = B.Panels(scratch.B, pc, kc, jc, nc, nr);
                 for (int ic = m0; ic < m1; ic += GemmKernel.MC)
                 {
                     int mc = Math.Min(GemmKernel.MC, m1 - ic);
                     float* ap = A.Panels(scratch.A, ic, mc, pc, kc, mr);
-                    if (kc <= RowsOuterMaxDepth)
+                    if (rowsOuter)
                     {
                         // Short K: six rows at a time across the whole block, so C is written as six sequential
                         // streams rather than MC/MR·6 interleaved ones that defeat the store prefetcher; the
                         // kc×nc B block this re-reads per row panel is small enough to stay in L2.
                         for (int ir = 0; ir < mc; ir += mr)
                             for (int jr = 0; jr < nc; jr += nr)
-                                Tile(scratch, inKernel, ap, bp, kc, ic, ir, mc, jc, jr, nc, beta, last, perTile);
+                                Tile(scratch, tileEpilogue, ap, bp, kc, ic, ir, mc, jc, jr, nc, beta, perTile);
                     }
                     else
                     {
                         // BLIS order: the kc×nr B panel stays in L1 while the MC×kc A block streams from L2.
                         for (int jr = 0; jr < nc; jr += nr)
                             for (int ir = 0; ir < mc; ir += mr)
-                                Tile(scratch, inKernel, ap, bp, kc, ic, ir, mc, jc, jr, nc, beta, last, perTile);
+                                Tile(scratch, tileEpilogue, ap, bp, kc, ic, ir, mc, jc, jr, nc, beta, perTile);
                     }
-                    if (last && perBlock) Epilogue.Apply(C + ic * Ldc + jc, (int)Ldc, mc, nc, ic, jc, Kernel.Isa);
+                    if (perBlock) Epilogue.Apply(C + ic * Ldc + jc, (int)Ldc, mc, nc, ic, jc, Kernel.Isa);
                 }
             }
         }
@@ -85,10 +88,13 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
     /// </summary>
     internal const int RowsOuterMaxDepth = 64;
 
-    /// <summary>One MR×NR tile of C at block (ic, jc) + (ir, jr); ragged edges go through a scratch tile.</summary>
+    /// <summary>
+    /// One MR×NR tile of C at block (ic, jc) + (ir, jr); ragged edges go through a scratch tile. With
+    /// <paramref name="applyEpilogue"/> the epilogue runs in the kernel (<paramref name="inKernel"/>) or right after.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void Tile(GemmScratch scratch, Epilogue* inKernel, float* ap, float* bp, int kc, int ic, int ir, int mc, int jc, int jr, int nc,
-        float beta, bool last, bool perTile)
+        float beta, bool applyEpilogue)
     {
         var kernel = Kernel;
         int mr = kernel.MR, nr = kernel.NR;
@@ -97,9 +103,8 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         float* c = C + (ic + ir) * Ldc + jc + jr;
         if (rows == mr && cols == nr)
         {
-            bool fused = last && inKernel != null;
-            kernel.Run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta, fused ? inKernel : null, ic + ir, jc + jr);
-            if (last && perTile && !fused) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
+            kernel.Run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta, inKernel, ic + ir, jc + jr);
+            if (applyEpilogue && inKernel == null) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
             return;
         }
         // Ragged edge: full tile into scratch, then only the valid part into C.
@@ -112,7 +117,7 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
             if (beta == 0) for (int j = 0; j < cols; j++) cr[j] = tr[j];
             else for (int j = 0; j < cols; j++) cr[j] = tr[j] + beta * cr[j];
         }
-        if (last && perTile) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
+        if (applyEpilogue) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
     }
 
     /// <summary>Splits C over the pool and runs.</summary>

@@ -46,26 +46,26 @@ internal static unsafe partial class GemmMicroKernels
         if (epilogue != null)
         {
             float cb0 = TileEpilogue.Col(epilogue, col0), cb1 = TileEpilogue.Col(epilogue, col0 + 1), cb2 = TileEpilogue.Col(epilogue, col0 + 2), cb3 = TileEpilogue.Col(epilogue, col0 + 3);
-            float rb0 = TileEpilogue.RowBias(epilogue, row0 + 0);
-            c00 = TileEpilogue.Apply(epilogue, c00, rb0, cb0);
-            c01 = TileEpilogue.Apply(epilogue, c01, rb0, cb1);
-            c02 = TileEpilogue.Apply(epilogue, c02, rb0, cb2);
-            c03 = TileEpilogue.Apply(epilogue, c03, rb0, cb3);
-            float rb1 = TileEpilogue.RowBias(epilogue, row0 + 1);
-            c10 = TileEpilogue.Apply(epilogue, c10, rb1, cb0);
-            c11 = TileEpilogue.Apply(epilogue, c11, rb1, cb1);
-            c12 = TileEpilogue.Apply(epilogue, c12, rb1, cb2);
-            c13 = TileEpilogue.Apply(epilogue, c13, rb1, cb3);
-            float rb2 = TileEpilogue.RowBias(epilogue, row0 + 2);
-            c20 = TileEpilogue.Apply(epilogue, c20, rb2, cb0);
-            c21 = TileEpilogue.Apply(epilogue, c21, rb2, cb1);
-            c22 = TileEpilogue.Apply(epilogue, c22, rb2, cb2);
-            c23 = TileEpilogue.Apply(epilogue, c23, rb2, cb3);
-            float rb3 = TileEpilogue.RowBias(epilogue, row0 + 3);
-            c30 = TileEpilogue.Apply(epilogue, c30, rb3, cb0);
-            c31 = TileEpilogue.Apply(epilogue, c31, rb3, cb1);
-            c32 = TileEpilogue.Apply(epilogue, c32, rb3, cb2);
-            c33 = TileEpilogue.Apply(epilogue, c33, rb3, cb3);
+            float rb0 = TileEpilogue.RowBias(epilogue, row0 + 0); float* rr0 = TileEpilogue.ResidualRow(epilogue, row0 + 0, col0);
+            c00 = TileEpilogue.Apply(epilogue, c00, rb0, cb0, rr0 + 0);
+            c01 = TileEpilogue.Apply(epilogue, c01, rb0, cb1, rr0 + 1);
+            c02 = TileEpilogue.Apply(epilogue, c02, rb0, cb2, rr0 + 2);
+            c03 = TileEpilogue.Apply(epilogue, c03, rb0, cb3, rr0 + 3);
+            float rb1 = TileEpilogue.RowBias(epilogue, row0 + 1); float* rr1 = TileEpilogue.ResidualRow(epilogue, row0 + 1, col0);
+            c10 = TileEpilogue.Apply(epilogue, c10, rb1, cb0, rr1 + 0);
+            c11 = TileEpilogue.Apply(epilogue, c11, rb1, cb1, rr1 + 1);
+            c12 = TileEpilogue.Apply(epilogue, c12, rb1, cb2, rr1 + 2);
+            c13 = TileEpilogue.Apply(epilogue, c13, rb1, cb3, rr1 + 3);
+            float rb2 = TileEpilogue.RowBias(epilogue, row0 + 2); float* rr2 = TileEpilogue.ResidualRow(epilogue, row0 + 2, col0);
+            c20 = TileEpilogue.Apply(epilogue, c20, rb2, cb0, rr2 + 0);
+            c21 = TileEpilogue.Apply(epilogue, c21, rb2, cb1, rr2 + 1);
+            c22 = TileEpilogue.Apply(epilogue, c22, rb2, cb2, rr2 + 2);
+            c23 = TileEpilogue.Apply(epilogue, c23, rb2, cb3, rr2 + 3);
+            float rb3 = TileEpilogue.RowBias(epilogue, row0 + 3); float* rr3 = TileEpilogue.ResidualRow(epilogue, row0 + 3, col0);
+            c30 = TileEpilogue.Apply(epilogue, c30, rb3, cb0, rr3 + 0);
+            c31 = TileEpilogue.Apply(epilogue, c31, rb3, cb1, rr3 + 1);
+            c32 = TileEpilogue.Apply(epilogue, c32, rb3, cb2, rr3 + 2);
+            c33 = TileEpilogue.Apply(epilogue, c33, rb3, cb3, rr3 + 3);
         }
         c[0 * ldc + 0] = c00; c[0 * ldc + 1] = c01; c[0 * ldc + 2] = c02; c[0 * ldc + 3] = c03;
         c[1 * ldc + 0] = c10; c[1 * ldc + 1] = c11; c[1 * ldc + 2] = c12; c[1 * ldc + 3] = c13;

@@ -70,18 +70,18 @@ internal static unsafe partial class GemmMicroKernels
         if (epilogue != null)
         {
             var cb0 = TileEpilogue.Col256(epilogue, col0); var cb1 = TileEpilogue.Col256(epilogue, col0 + 8);
-            float rb0 = TileEpilogue.RowBias(epilogue, row0 + 0);
-            c00 = TileEpilogue.Apply(epilogue, c00, rb0, cb0); c01 = TileEpilogue.Apply(epilogue, c01, rb0, cb1);
-            float rb1 = TileEpilogue.RowBias(epilogue, row0 + 1);
-            c10 = TileEpilogue.Apply(epilogue, c10, rb1, cb0); c11 = TileEpilogue.Apply(epilogue, c11, rb1, cb1);
-            float rb2 = TileEpilogue.RowBias(epilogue, row0 + 2);
-            c20 = TileEpilogue.Apply(epilogue, c20, rb2, cb0); c21 = TileEpilogue.Apply(epilogue, c21, rb2, cb1);
-            float rb3 = TileEpilogue.RowBias(epilogue, row0 + 3);
-            c30 = TileEpilogue.Apply(epilogue, c30, rb3, cb0); c31 = TileEpilogue.Apply(epilogue, c31, rb3, cb1);
-            float rb4 = TileEpilogue.RowBias(epilogue, row0 + 4);
-            c40 = TileEpilogue.Apply(epilogue, c40, rb4, cb0); c41 = TileEpilogue.Apply(epilogue, c41, rb4, cb1);
-            float rb5 = TileEpilogue.RowBias(epilogue, row0 + 5);
-            c50 = TileEpilogue.Apply(epilogue, c50, rb5, cb0); c51 = TileEpilogue.Apply(epilogue, c51, rb5, cb1);
+            float rb0 = TileEpilogue.RowBias(epilogue, row0 + 0); float* rr0 = TileEpilogue.ResidualRow(epilogue, row0 + 0, col0);
+            c00 = TileEpilogue.Apply(epilogue, c00, rb0, cb0, rr0 + 0); c01 = TileEpilogue.Apply(epilogue, c01, rb0, cb1, rr0 + 8);
+            float rb1 = TileEpilogue.RowBias(epilogue, row0 + 1); float* rr1 = TileEpilogue.ResidualRow(epilogue, row0 + 1, col0);
+            c10 = TileEpilogue.Apply(epilogue, c10, rb1, cb0, rr1 + 0); c11 = TileEpilogue.Apply(epilogue, c11, rb1, cb1, rr1 + 8);
+            float rb2 = TileEpilogue.RowBias(epilogue, row0 + 2); float* rr2 = TileEpilogue.ResidualRow(epilogue, row0 + 2, col0);
+            c20 = TileEpilogue.Apply(epilogue, c20, rb2, cb0, rr2 + 0); c21 = TileEpilogue.Apply(epilogue, c21, rb2, cb1, rr2 + 8);
+            float rb3 = TileEpilogue.RowBias(epilogue, row0 + 3); float* rr3 = TileEpilogue.ResidualRow(epilogue, row0 + 3, col0);
+            c30 = TileEpilogue.Apply(epilogue, c30, rb3, cb0, rr3 + 0); c31 = TileEpilogue.Apply(epilogue, c31, rb3, cb1, rr3 + 8);
+            float rb4 = TileEpilogue.RowBias(epilogue, row0 + 4); float* rr4 = TileEpilogue.ResidualRow(epilogue, row0 + 4, col0);
+            c40 = TileEpilogue.Apply(epilogue, c40, rb4, cb0, rr4 + 0); c41 = TileEpilogue.Apply(epilogue, c41, rb4, cb1, rr4 + 8);
+            float rb5 = TileEpilogue.RowBias(epilogue, row0 + 5); float* rr5 = TileEpilogue.ResidualRow(epilogue, row0 + 5, col0);
+            c50 = TileEpilogue.Apply(epilogue, c50, rb5, cb0, rr5 + 0); c51 = TileEpilogue.Apply(epilogue, c51, rb5, cb1, rr5 + 8);
         }
         Vector256.Store(c00, c + 0 * ldc + 0); Vector256.Store(c01, c + 0 * ldc + 8);
         Vector256.Store(c10, c + 1 * ldc + 0); Vector256.Store(c11, c + 1 * ldc + 8);
