@@ -43,6 +43,10 @@ public static unsafe class WinogradReport
         ("128→128 @12² (edge)", Same(128, 12, 128)),
         ("256→256 @10² (edge)", Same(256, 10, 256)),
         ("512→512 @9² (edge)", Same(512, 9, 512)),
+        ("16→64 @55² (squeezenet f3)", Same(16, 55, 64)),
+        ("32→128 @27² (squeezenet f6)", Same(32, 27, 128)),
+        ("48→192 @13² (squeezenet f9)", Same(48, 13, 192)),
+        ("64→256 @13² (squeezenet f11)", Same(64, 13, 256)),
     ];
 
     public static void Run(string[] args)

@@ -3,8 +3,8 @@
 //   node bench/ort/profile-compare.js MODEL_NAME [--threads N] [--iterations N] [--rounds N] [--top N] [--cli Bramble.Cli.dll]
 // ORT's own profiler (ort-run.js --profile) gives each node's kernel time per run; `bramble profile --json`
 // gives Bramble's. Both engines fuse differently and ORT renames the convolutions it moves to its blocked
-// NCHWc layout, so convolutions are matched by execution order (the k-th Conv of one engine with the k-th of
-// the other; both keep the graph's order) and everything else by node name; the rest is listed unmatched.
+// NCHWc layout, so convolutions are matched by execution order and output shape (each Bramble conv takes the
+// next unused ORT conv of its shape) and everything else by node name; the rest is listed unmatched.
 // Times are medians over runs in microseconds, then the smallest such median over --rounds rounds (the engines
 // alternate, so a busy spell on a shared machine hits both); the table is sorted by the gap (Bramble − ORT).
 'use strict';
@@ -80,10 +80,19 @@ const isConv = op => op === 'Conv' || op === 'FusedConv';
 const ortConvs = [...ort.nodes].filter(([, o]) => isConv(o.op));
 const used = new Set();
 const rows = [];
-let k = 0;
+// ORT's blocked layout pads channels to a multiple of 8: 1x20x7x7 there is 1x24x7x7.
+const sameShape = (bramble, ort) => {
+  const a = bramble.split('x').map(Number), b = ort.split(',')[0].split('x').map(Number);
+  return a.length === b.length && a.every((d, i) => d === b[i] || (i === 1 && Math.ceil(d / 8) * 8 === b[i]));
+};
 for (const [name, b] of bramble.nodes) {
   let o = null;
-  if (isConv(b.op) && k < ortConvs.length) { o = ortConvs[k][1]; used.add(ortConvs[k][0]); k++; }
+  // The next unused ORT convolution with this output shape (branches such as SqueezeNet's expand pair may swap).
+  // Among those, one whose name starts with this node's path (ORT names them after their output) comes first.
+  const prefix = name.slice(0, name.lastIndexOf('/'));
+  const free = isConv(b.op) ? ortConvs.filter(([n, c]) => !used.has(n) && sameShape(b.shape, c.shape)) : [];
+  const next = free.find(([n]) => prefix.length > 0 && n.startsWith(prefix)) ?? free[0];
+  if (next) { o = next[1]; used.add(next[0]); }
   else if (!isConv(b.op) && ort.nodes.has(name)) { o = ort.nodes.get(name); used.add(name); }
   rows.push({ name, op: b.op, kernel: b.kernel, shape: b.shape, bramble: b.us, ort: o ? median(o.us) : null, ortShape: o?.shape ?? '' });
 }
