@@ -58,7 +58,9 @@ public unsafe class PoolKernelTests
             if (kind == PoolKind.Max) PoolReference.Max<float>(p, x, expected, default, false);
             else PoolReference.Average(p, x, expected, kind == PoolKind.AverageIncludePad);
             var y = new float[expected.Length];
-            fixed (float* px = x, py = y) Pool2dKernel.Run(kind, g, px, py, batch * channels, i % 2 == 0 ? pool : null, isa);
+            // Max pools alternate between the kernel chosen by shape, the width-vectorised one and the interleaved one.
+            bool? interleaved = (i / 3 % 3) switch { 0 => null, 1 => false, _ => true };
+            fixed (float* px = x, py = y) Pool2dKernel.Run(kind, g, px, py, batch * channels, i % 2 == 0 ? pool : null, isa, interleaved);
             for (int j = 0; j < y.Length; j++)
                 if (!(MathF.Abs(y[j] - expected[j]) <= 1e-5f * MathF.Max(1, MathF.Abs(expected[j]))))
                     Assert.Fail($"{kind} {g} cap {isa}: element {j} expected {expected[j]} got {y[j]}");
@@ -97,11 +99,49 @@ public unsafe class PoolKernelTests
             if (kind == PoolKind.Max) PoolReference.Max<float>(p, x, expected, default, false);
             else PoolReference.Average(p, x, expected, kind == PoolKind.AverageIncludePad);
             var y = new float[expected.Length];
-            fixed (float* px = x, py = y) Pool2dKernel.Run(kind, g, px, py, channels, null, isa);
+            fixed (float* px = x, py = y) Pool2dKernel.Run(kind, g, px, py, channels, null, isa, interleaved: false);
             for (int j = 0; j < y.Length; j++)
                 if (!(MathF.Abs(y[j] - expected[j]) <= 1e-5f * MathF.Max(1, MathF.Abs(expected[j]))))
                     Assert.Fail($"{kind} {g} cap {isa}: element {j} expected {expected[j]} got {y[j]}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void InterleavedMaxPoolsMatchReference(Isa isa)
+    {
+        // Planes interleaved a vector at a time: plane counts around the vector width (partial last block), kernels
+        // 1-5, strides 1-3, padding and ceil mode (windows reaching into the padding), flat tails, both thread counts.
+        var rng = new Random(31 + (int)isa);
+        using var pool = new WorkerPool(2);
+        int[] planeCounts = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 40];
+        int ran = 0;
+        for (int i = 0; i < 120; i++)
+        {
+            var g = RandomGeometry(rng, i);
+            if (!MaxPoolInterleaved.Supports(g, CpuFeatures.Effective(isa))) continue;
+            ran++;
+            int channels = planeCounts[i % planeCounts.Length];
+            var p = Parameters(1, channels, g);
+            var x = SgemmTests.Random(rng, channels * g.InHeight * g.InWidth);
+            var expected = new float[channels * g.OutHeight * g.OutWidth];
+            PoolReference.Max<float>(p, x, expected, default, false);
+            var y = new float[expected.Length];
+            fixed (float* px = x, py = y) Pool2dKernel.Run(PoolKind.Max, g, px, py, channels, i % 2 == 0 ? pool : null, isa, interleaved: true);
+            Assert.Equal(expected, y);
+        }
+        // SqueezeNet's ceil-mode pools by shape, more planes than the split threshold.
+        foreach (var g in new PoolGeometry2d[] { new(27, 27, 13, 13, 3, 3, 2, 2, 0, 0, 0, 0), new(13, 13, 6, 6, 3, 3, 2, 2, 0, 0, 1, 1) })
+        {
+            var p = Parameters(1, 70, g);
+            var x = SgemmTests.Random(rng, 70 * g.InHeight * g.InWidth);
+            var expected = new float[70 * g.OutHeight * g.OutWidth];
+            PoolReference.Max<float>(p, x, expected, default, false);
+            var y = new float[expected.Length];
+            fixed (float* px = x, py = y) Pool2dKernel.Run(PoolKind.Max, g, px, py, 70, pool, isa);
+            Assert.Equal(expected, y);
+        }
+        if (CpuFeatures.Effective(isa) >= Isa.Vector128) Assert.True(ran > 40, $"only {ran} random geometries ran");
     }
 
     [Theory]

@@ -79,7 +79,7 @@ internal static unsafe class DepthwiseInterleaved
             int hp = PaddedHeight(G), wp = PaddedWidth(G);
             float* plane = Scratch.Get((long)hp * wp * v + (long)oh * ow * v);
             float* result = plane + (long)hp * wp * v;
-            Interleave(plane, hp, wp, c0, lanes, v);
+            InterleavedPlanes<TS, TV>.Interleave(Input + (long)c0 * G.InHeight * G.InWidth, G.InHeight, G.InWidth, G.PadTop, G.PadLeft, plane, hp, wp, lanes, 0f);
 
             float* w = stackalloc float[taps * v];
             for (int t = 0; t < taps; t++)
@@ -139,136 +139,12 @@ internal static unsafe class DepthwiseInterleaved
             }
             // Other activations: one pass over the interleaved result (every lane the same formula), still in L1.
             if (!clamp && act != Activation.None) EpilogueVector.ApplyRow(Epilogue.WithoutBias, result, oh * ow * v, 0, null, Isa);
-            Deinterleave(result, Output + (long)c0 * oh * ow, oh * ow, lanes, v);
-        }
-
-        /// <summary>
-        /// Channels [c0, c0+lanes) of the input into the padded interleaved plane (hp × wp pixels of v lanes);
-        /// absent lanes and the padding are zero. Whole input rows go through 8×8 register transposes over the
-        /// flattened plane (a 7-wide row is shorter than one block), the rest pixel by pixel.
-        /// </summary>
-        [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-        private readonly void Interleave(float* plane, int hp, int wp, int c0, int lanes, int v)
-        {
-            int h = G.InHeight, wd = G.InWidth, pt = G.PadTop, pl = G.PadLeft;
-            long image = (long)h * wd;
-            float* x = Input + c0 * image;
-            // Input rows [iy0, iy1) and columns [ix0, ix1) land in the plane at row iy + pt, column ix + pl.
-            int iy0 = Math.Max(0, -pt), iy1 = Math.Min(h, hp - pt), ix0 = Math.Max(0, -pl), ix1 = Math.Min(wd, wp - pl);
-            if (iy1 <= iy0 || ix1 <= ix0)
-            {
-                new Span<float>(plane, hp * wp * v).Clear();
-                return;
-            }
-            // Padding: rows above and below, then the columns left and right of the data in each data row.
-            new Span<float>(plane, (iy0 + pt) * wp * v).Clear();
-            new Span<float>(plane + (long)(iy1 + pt) * wp * v, (hp - iy1 - pt) * wp * v).Clear();
-            int left = ix0 + pl, right = wp - (ix1 + pl);
-            for (int r = iy0 + pt; r < iy1 + pt; r++)
-            {
-                float* d = plane + (long)r * wp * v;
-                if (left > 0) new Span<float>(d, left * v).Clear();
-                if (right > 0) new Span<float>(d + (long)(ix1 + pl) * v, right * v).Clear();
-            }
-
-            if (ix0 != 0 || ix1 != wd)
-            {
-                // Cropped columns (large strides): pixel by pixel.
-                for (int iy = iy0; iy < iy1; iy++)
-                    for (int ix = ix0; ix < ix1; ix++) Pixel(x, image, (long)iy * wd + ix, plane + ((long)(iy + pt) * wp + ix + pl) * v, lanes, v);
-                return;
-            }
-            // Whole rows: flat pixels [p0, p1) of the input; pixel p lands at plane row p / wd + pt, column p % wd + pl.
-            long p0 = (long)iy0 * wd, p1 = (long)iy1 * wd, pix = p0;
-            int row = iy0, col = 0;
-            float* d0 = plane + ((long)(row + pt) * wp + pl) * v;
-            if (typeof(TV) == typeof(Vector256<float>) && Transpose8x8.Supported)
-            {
-                var zero = Vector256<float>.Zero;
-                for (; pix + 8 <= p1; pix += 8)
-                {
-                    float* s = x + pix;
-                    var r0 = Vector256.Load(s);
-                    var r1 = lanes > 1 ? Vector256.Load(s + image) : zero;
-                    var r2 = lanes > 2 ? Vector256.Load(s + 2 * image) : zero;
-                    var r3 = lanes > 3 ? Vector256.Load(s + 3 * image) : zero;
-                    var r4 = lanes > 4 ? Vector256.Load(s + 4 * image) : zero;
-                    var r5 = lanes > 5 ? Vector256.Load(s + 5 * image) : zero;
-                    var r6 = lanes > 6 ? Vector256.Load(s + 6 * image) : zero;
-                    var r7 = lanes > 7 ? Vector256.Load(s + 7 * image) : zero;
-                    Transpose8x8.Run(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-                    Vector256.Store(r0, Next(ref d0, ref col, wd, wp, v));
-                    Vector256.Store(r1, Next(ref d0, ref col, wd, wp, v));
-                    Vector256.Store(r2, Next(ref d0, ref col, wd, wp, v));
-                    Vector256.Store(r3, Next(ref d0, ref col, wd, wp, v));
-                    Vector256.Store(r4, Next(ref d0, ref col, wd, wp, v));
-                    Vector256.Store(r5, Next(ref d0, ref col, wd, wp, v));
-                    Vector256.Store(r6, Next(ref d0, ref col, wd, wp, v));
-                    Vector256.Store(r7, Next(ref d0, ref col, wd, wp, v));
-                }
-            }
-            for (; pix < p1; pix++) Pixel(x, image, pix, Next(ref d0, ref col, wd, wp, v), lanes, v);
-        }
-
-        /// <summary>The plane slot of the next flattened input pixel: column col of the current row, then advance.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static float* Next(ref float* rowStart, ref int col, int wd, int wp, int v)
-        {
-            float* slot = rowStart + (long)col * v;
-            if (++col == wd)
-            {
-                col = 0;
-                rowStart += (long)wp * v;
-            }
-            return slot;
-        }
-
-        /// <summary>One pixel's lanes: channel c's value at flat index <paramref name="pix"/>, zero past <paramref name="lanes"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Pixel(float* x, long image, long pix, float* d, int lanes, int v)
-        {
-            int c = 0;
-            for (; c < lanes; c++) d[c] = x[c * image + pix];
-            for (; c < v; c++) d[c] = 0;
-        }
-
-        /// <summary>The interleaved result (n pixels × v lanes) into the lanes' output planes of n floats each.</summary>
-        [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-        private static void Deinterleave(float* result, float* y, int n, int lanes, int v)
-        {
-            int pix = 0;
-            if (typeof(TV) == typeof(Vector256<float>) && Transpose8x8.Supported)
-            {
-                for (; pix + 8 <= n; pix += 8)
-                {
-                    float* s = result + (long)pix * 8;
-                    var r0 = Vector256.Load(s); var r1 = Vector256.Load(s + 8);
-                    var r2 = Vector256.Load(s + 16); var r3 = Vector256.Load(s + 24);
-                    var r4 = Vector256.Load(s + 32); var r5 = Vector256.Load(s + 40);
-                    var r6 = Vector256.Load(s + 48); var r7 = Vector256.Load(s + 56);
-                    Transpose8x8.Run(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-                    float* o = y + pix;
-                    Vector256.Store(r0, o);
-                    if (lanes > 1) Vector256.Store(r1, o + n);
-                    if (lanes > 2) Vector256.Store(r2, o + 2L * n);
-                    if (lanes > 3) Vector256.Store(r3, o + 3L * n);
-                    if (lanes > 4) Vector256.Store(r4, o + 4L * n);
-                    if (lanes > 5) Vector256.Store(r5, o + 5L * n);
-                    if (lanes > 6) Vector256.Store(r6, o + 6L * n);
-                    if (lanes > 7) Vector256.Store(r7, o + 7L * n);
-                }
-            }
-            for (int c = 0; c < lanes; c++)
-            {
-                float* o = y + (long)c * n;
-                float* s = result + c;
-                for (int i = pix; i < n; i++) o[i] = s[(long)i * v];
-            }
+            InterleavedPlanes<TS, TV>.Deinterleave(result, Output + (long)c0 * oh * ow, oh * ow, lanes);
         }
     }
 
-    /// <summary>A per-thread buffer for the padded interleaved plane and one output row; grows, never shrinks.</summary>
-    private static class Scratch
+    /// <summary>A per-thread buffer for a padded interleaved plane and its interleaved result (64-byte aligned); grows, never shrinks.</summary>
+    internal static class Scratch
     {
         [ThreadStatic] private static float[]? t_buffer;
 

@@ -24,7 +24,7 @@ internal sealed unsafe class FastPool
         _isa = isa;
     }
 
-    public string Name => Pool2dKernel.Name(_kind, _isa);
+    public string Name => Pool2dKernel.Name(_kind, _g, _isa);
 
     /// <summary>The fast kernel for <paramref name="p"/>, or null when only the reference handles it.</summary>
     public static FastPool? TryCreate(PoolKind kind, PoolParameters p, DataType type, SessionOptions options)

@@ -19,9 +19,22 @@ public enum PoolKind { Max, Average, AverageIncludePad }
 public static unsafe class Pool2dKernel
 {
     /// <summary>Pools <paramref name="planes"/> planes of [InHeight, InWidth] into [OutHeight, OutWidth].</summary>
-    public static void Run(PoolKind kind, in PoolGeometry2d g, float* input, float* output, int planes, WorkerPool? pool, Isa maxIsa)
+    public static void Run(PoolKind kind, in PoolGeometry2d g, float* input, float* output, int planes, WorkerPool? pool, Isa maxIsa) =>
+        Run(kind, g, input, output, planes, pool, maxIsa, interleaved: null);
+
+    /// <summary>
+    /// As <see cref="Run(PoolKind, in PoolGeometry2d, float*, float*, int, WorkerPool?, Isa)"/>; <paramref name="interleaved"/>
+    /// forces (true: wherever it can run) or forbids (false) <see cref="MaxPoolInterleaved"/> for max pools, null chooses by shape.
+    /// </summary>
+    internal static void Run(PoolKind kind, in PoolGeometry2d g, float* input, float* output, int planes, WorkerPool? pool, Isa maxIsa, bool? interleaved)
     {
         g.Validate();
+        var isa = CpuFeatures.Effective(maxIsa);
+        if (kind == PoolKind.Max && (interleaved ?? MaxPoolInterleaved.Suits(g, isa)) && MaxPoolInterleaved.Supports(g, isa))
+        {
+            MaxPoolInterleaved.Run(g, input, output, planes, planes * (long)g.OutHeight * g.OutWidth * g.KernelH * g.KernelW < 1 << 15 ? null : pool, isa);
+            return;
+        }
         var body = new Body { Kind = kind, G = g, Input = input, Output = output, Isa = CpuFeatures.Effective(maxIsa) };
         if (pool == null || (long)planes * g.OutHeight * g.OutWidth * g.KernelH * g.KernelW < 1 << 15)
             for (int i = 0; i < planes; i++) body.Invoke(i);
@@ -30,6 +43,10 @@ public static unsafe class Pool2dKernel
 
     /// <summary>Name for profiles.</summary>
     public static string Name(PoolKind kind, Isa maxIsa) => $"pool2d {kind.ToString().ToLowerInvariant()} {CpuFeatures.Effective(maxIsa)}";
+
+    /// <summary>Name for profiles of a pool over <paramref name="g"/>: says when the interleaved max pool runs it.</summary>
+    public static string Name(PoolKind kind, in PoolGeometry2d g, Isa maxIsa) =>
+        kind == PoolKind.Max && MaxPoolInterleaved.Suits(g, CpuFeatures.Effective(maxIsa)) ? $"pool2d max-interleaved {CpuFeatures.Effective(maxIsa)}" : Name(kind, maxIsa);
 
     private struct Body : IParallelBody
     {
