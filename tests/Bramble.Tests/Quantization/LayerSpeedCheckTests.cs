@@ -94,7 +94,8 @@ public class LayerSpeedCheckTests : IDisposable
         };
     }
 
-    private CalibratedModel Calibrated(Bramble.Graph.Model model, out CalibrationSource source, QuantizeOptions options)
+    /// <summary>Four random calibration samples for <see cref="KeepFloatSearchTests.HardLayerCnn"/>.</summary>
+    private CalibrationSource Samples()
     {
         var rng = new Random(8);
         for (int i = 0; i < 4; i++)
@@ -102,8 +103,7 @@ public class LayerSpeedCheckTests : IDisposable
             using var t = RandomTensors.Uniform(rng, 1f, 1, 4, 12, 12);
             Bramble.IO.Npy.Write(Path.Combine(_dir, $"s{i}.npy"), t);
         }
-        source = CalibrationSource.FromPaths([_dir]);
-        return Quantizer.Calibrate(model, source, options);
+        return CalibrationSource.FromPaths([_dir]);
     }
 
     /// <summary>Every float conv takes 1 ms; int8 conv2 takes 1.5 ms, the others 0.4 ms; each conversion 0.05 ms.</summary>
@@ -120,7 +120,7 @@ public class LayerSpeedCheckTests : IDisposable
     {
         using var model = KeepFloatSearchTests.HardLayerCnn();
         var options = new QuantizeOptions { Samples = 4, MinMacs = 0, MinCosine = 0, MinLayerSpeedup = 1 };
-        using var calibrated = Calibrated(model, out _, options);
+        using var calibrated = Quantizer.Calibrate(model, Samples(), options);
         var phases = new List<(int Done, int Total)>();
         var result = LayerSpeedCheck.Run(calibrated, options, m => Scripted(m, Clock), (_, done, total) => phases.Add((done, total)));
 
@@ -144,13 +144,7 @@ public class LayerSpeedCheckTests : IDisposable
     public void QuantizeRunsTheCheckOnlyWhenAsked()
     {
         using var model = KeepFloatSearchTests.HardLayerCnn();
-        var rng = new Random(8);
-        for (int i = 0; i < 4; i++)
-        {
-            using var t = RandomTensors.Uniform(rng, 1f, 1, 4, 12, 12);
-            Bramble.IO.Npy.Write(Path.Combine(_dir, $"s{i}.npy"), t);
-        }
-        var source = CalibrationSource.FromPaths([_dir]);
+        var source = Samples();
         var (off, offReport) = Quantizer.Quantize(model, source, new QuantizeOptions { Samples = 4, MinMacs = 0, MinCosine = 0 });
         off.Dispose();
         Assert.Null(offReport.Speed);
