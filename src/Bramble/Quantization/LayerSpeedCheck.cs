@@ -21,7 +21,8 @@ public sealed record SpeedCheckResult(double MinSpeedup, IReadOnlyList<LayerTimi
 /// not be faster or its error is too large"): the float model and the quantized model are profiled node by node
 /// on one sample (minimum over repeated profiles); each int8 layer is charged its kernel plus the quantize/dequantize nodes it causes
 /// (<see cref="LayerCostAttribution"/>) and stays int8 only when that beats its float time by the required
-/// factor. Making a layer float changes its neighbours' conversions, so the quantized model is profiled again
+/// factor; float ops the float model fuses into a layer but the int8 model runs apart are charged to it too.
+/// Making a layer float changes its neighbours' conversions, so the quantized model is profiled again
 /// until no further layer loses, at most <see cref="MaxRounds"/> times.
 /// </summary>
 public static class LayerSpeedCheck
@@ -38,6 +39,7 @@ public static class LayerSpeedCheck
         // Every figure is the minimum over profiles (the float model again each round, the int8 model twice): a
         // preempted or cold run only ever inflates a time, and one inflated figure would flip a decision.
         var floatMs = new Dictionary<string, double>();
+        var floatNodes = new HashSet<string>();
         int threads = 1;
         var keep = new Dictionary<string, string>(options.KeepFloat);
         var chosen = new Dictionary<string, string>();
@@ -49,12 +51,13 @@ public static class LayerSpeedCheck
             var floatReport = profile(calibrated.Model);
             threads = floatReport.Threads;
             KeepMinimum(floatMs, PerName(floatReport));
+            floatNodes.UnionWith(floatReport.Nodes.Select(n => n.Name));
             var (model, report) = Quantizer.Build(calibrated, options with { KeepFloat = keep });
             var names = report.Quantized.Select(l => l.Name).ToHashSet();
             var int8Ms = new Dictionary<string, double>();
             using (model)
                 for (int i = 0; i < ProfilesPerRound; i++)
-                    KeepMinimum(int8Ms, LayerCostAttribution.Attribute(profile(model).Nodes, names));
+                    KeepMinimum(int8Ms, LayerCostAttribution.Attribute(profile(model).Nodes, names, floatNodes));
             rounds++;
             foreach (var layer in report.Quantized)
                 timings[layer.Name] = new LayerTiming(layer.Name, layer.OpType, int8Ms.GetValueOrDefault(layer.Name), floatMs.GetValueOrDefault(layer.Name));

@@ -47,7 +47,8 @@ public class LayerSpeedCheckTests : IDisposable
             Node("gc_q", "QuantizeLinear", 0.02, ["gc", "s", "z"], ["gq"]),
             Node("gc_dq", "DequantizeLinear", 0.03, ["gq", "s", "z"], ["g"]),
         };
-        var cost = LayerCostAttribution.Attribute(nodes, new HashSet<string> { "conv1", "conv2", "mm", "convA", "convB", "gemm", "absent" });
+        var layers = new HashSet<string> { "conv1", "conv2", "mm", "convA", "convB", "gemm", "absent" };
+        var cost = LayerCostAttribution.Attribute(nodes, layers);
         Assert.Equal(1.4, cost["conv1"], 9);
         Assert.Equal(2.2, cost["conv2"], 9);
         Assert.Equal(0.62, cost["mm"], 9);
@@ -56,6 +57,14 @@ public class LayerSpeedCheckTests : IDisposable
         Assert.Equal(0.30, cost["gemm"], 9);
         Assert.False(cost.ContainsKey("absent")); // not in the profile: no figure rather than a zero
         Assert.False(cost.ContainsKey("relu"));
+
+        // With the float plan's node names known: the Relu the float model fused into conv1 (so it is not among
+        // them) is conv1's too; an op the float model also runs on its own is nobody's.
+        var withFloat = LayerCostAttribution.Attribute(nodes, layers, new HashSet<string> { "conv1", "conv2", "mm", "convA", "convB", "gemm" });
+        Assert.Equal(10.4, withFloat["conv1"], 9);
+        withFloat = LayerCostAttribution.Attribute(nodes, layers, new HashSet<string> { "relu", "clip", "conv1" });
+        Assert.Equal(1.4, withFloat["conv1"], 9);
+        Assert.Equal(0.30, withFloat["gemm"], 9);
     }
 
     [Fact]
