@@ -25,38 +25,18 @@ namespace Bramble.Kernels.Conv;
 ///   (3→32 @416² 0.8, 64→64 @224² 1.8 vs held 2.5), but their weights are small enough to be held.
 /// </code>
 /// At 13² (16 tiles) the per-run filter transform is ~¼ of the GEMM work, hence the smaller gain there.
-/// Re-measured later against the faster implicit GEMM (same bench, 1 thread CPU time / 2 threads wall, load 6–7):
-/// <code>
-///   1 thread   16→64 @55² 0.78–0.84   32→128 @27² 1.04–1.12   48→192 @13² 0.78–0.83   64→256 @13² 0.85–0.89 (SqueezeNet)
-///              8→16 @56² 1.01   16→16 @28² 1.06   32→32 @14² 0.75   16→32 @208² 1.23   256→256 @14² 1.27
-///   2 threads  16→64 @55² 0.82   32→128 @27² 0.79–0.87   48→192 @13² 0.66–0.70   64→256 @13² 0.75
-/// </code>
-/// so layers whose channel "harmonic" C·K/(C+K) (GEMM work per unit of transform work) is below 32 now take the
-/// implicit GEMM unless the image is large (≥ 1024 tiles, where 16→32 @208² still wins), and 16–24-tile layers
-/// need a harmonic of 64 (256→256 @14² wins, 64→256 @13² loses).
+/// Later, alone (bench `winograd`), SqueezeNet's expand layers ran faster on the implicit GEMM (16→64 @55² 0.8,
+/// 48→192 @13² 0.7–0.8, 64→256 @13² 0.75–0.9, 32→128 @27² 0.8–1.1), but the whole model with them moved to the GEMM
+/// tied at 1 thread and lost ~10 % at 2 (min latency, alternating builds), so the rule stands.
 /// </summary>
 internal static class WinogradSelection
 {
     public const int MinChannels = 8;
     public const int MinTiles = 16;
 
-    /// <summary>Below this channel harmonic C·K/(C+K) the implicit GEMM wins unless the image has <see cref="ManyTiles"/>.</summary>
-    public const double MinHarmonic = 32;
-
-    /// <summary>Tiles from which the saved multiplies outweigh the transforms even for few channels.</summary>
-    public const int ManyTiles = 1024;
-
-    /// <summary>Fewer tiles than this (up to 20×20 outputs) need <see cref="FewTilesHarmonic"/>.</summary>
-    public const int FewTiles = 25;
-
-    /// <summary>Channel harmonic a layer with fewer than <see cref="FewTiles"/> tiles needs.</summary>
-    public const double FewTilesHarmonic = 64;
-
     public static bool Wins(in ConvGeometry g)
     {
         long tiles = (long)((g.OutHeight + 3) / 4) * ((g.OutWidth + 3) / 4);
-        double harmonic = (double)g.InChannels * g.OutChannels / (g.InChannels + g.OutChannels);
-        return g.InChannels >= MinChannels && g.OutChannels >= MinChannels && tiles >= MinTiles
-            && (tiles >= ManyTiles || harmonic >= MinHarmonic) && (tiles >= FewTiles || harmonic >= FewTilesHarmonic);
+        return g.InChannels >= MinChannels && g.OutChannels >= MinChannels && tiles >= MinTiles;
     }
 }
