@@ -16,6 +16,8 @@
 #   TIMING_BATCH=8    batch size decomposition times layers at (--timing-batch): 28x28 inputs at batch 1 are
 #                     dominated by per-layer fixed costs; latency is then also reported at this batch
 #   PARTS="prune decompose"  which groups of runs to do
+#   DECOMPOSE="pca-asym-1.5x pca-asym-2x pca-asym-4x spatial-2x flatten-2x"  which decompositions (METHOD-SPEEDUPx,
+#                     pca-asym-* = asymmetric PCA; spatial-*, flatten-*); a speedup no rank reaches is reported as a warning
 #   OUT=DIR           where the compressed models, logs and JSON summaries go (default: a new temporary directory)
 #   BRAMBLE=CMD       the CLI to run (default: scripts/bramble, which rebuilds when sources change)
 set -euo pipefail
@@ -61,17 +63,20 @@ if [[ " $PARTS " == *" decompose "* ]]; then
     # One run gives both rows: top-1 right after decomposition and after fine-tuning the decomposed model.
     # --speedup is measured conv time (--cost time): each layer and its replacement timed at candidate ranks.
     DEC=(--calib-count 64 --eval-count 200 --timing-batch "$TIMING_BATCH")
-    for x in 2 4; do
-        run "pca-asym-${x}x" decompose "$MODEL" --method pca --asymmetric --speedup "$x" "${DEC[@]}" "${TUNE[@]}"
+    for name in ${DECOMPOSE:-pca-asym-1.5x pca-asym-2x pca-asym-4x spatial-2x flatten-2x}; do
+        x="${name##*-}"; x="${x%x}"
+        case "$name" in
+            pca-asym-*) run "$name" decompose "$MODEL" --method pca --asymmetric --speedup "$x" "${DEC[@]}" "${TUNE[@]}" ;;
+            spatial-*|flatten-*) run "$name" decompose "$MODEL" --method "${name%%-*}" --speedup "$x" "${DEC[@]}" "${TUNE[@]}" ;;
+            *) echo "compression-study: unknown decomposition '$name'" >&2; exit 64 ;;
+        esac
     done
-    run spatial-2x decompose "$MODEL" --method spatial --speedup 2 "${DEC[@]}" "${TUNE[@]}"
-    run flatten-2x decompose "$MODEL" --method flatten --speedup 2 "${DEC[@]}" "${TUNE[@]}"
 fi
 
 pct() { jq -r "if .$1 == null then \"-\" else (.$1 * 10000 | round / 100 | tostring) + \"%\" end" "$2"; }
 printf '\n%-14s %-26s %9s %11s %11s %9s %22s %22s %10s  %s\n' method setting "top-1" "compressed" "fine-tuned" "change" "MACs" "latency ms (fastest)" "file" "decomposed layers, timed"
-for f in magnitude-70 magnitude-80 magnitude-90 structured-2x pca-asym-2x pca-asym-4x spatial-2x flatten-2x; do
-    j="$OUT/$f.json"
+for j in "$OUT"/*.json; do
+    f="$(basename "$j" .json)"
     [[ -f "$j" ]] || continue
     change=$(jq -r 'if .top1FineTuned == null then "-" else ((.top1FineTuned - .top1Before) * 10000 | round / 100 | tostring) + " pt" end' "$j")
     timed=$(grep -oE '^timed layers \(.*' "$OUT/$f.log" | sed -E 's/^timed layers \(ms \(([^)]*)\)\): /\1: /' || true)
@@ -83,6 +88,7 @@ for f in magnitude-70 magnitude-80 magnitude-90 structured-2x pca-asym-2x pca-as
 done
 echo "(compressed = right after pruning/decomposition; fine-tuned = after $EPOCHS epoch(s); file = ONNX with sparse initializers where smaller;"
 echo " latency = whole model at batch 1; decomposed layers = the candidate convs timed alone at batch $TIMING_BATCH before -> after)"
-for f in pca-asym-2x pca-asym-4x spatial-2x flatten-2x; do
-    [[ -f "$OUT/$f.log" ]] && grep -E '^latency \(batch [0-9]+,' "$OUT/$f.log" | sed "s/^/  $f: /"
-done || true
+for log in "$OUT"/*.log; do
+    f="$(basename "$log" .log)"
+    grep -E '^(latency \(batch [0-9]+,|warning:)' "$log" | sed "s/^/  $f: /" || true
+done

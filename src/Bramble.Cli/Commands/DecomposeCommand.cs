@@ -343,6 +343,7 @@ internal static class DecomposeCommand
             double after = result.Layers.Where(l => double.IsFinite(l.CostBefore)).Sum(l => l.CostAfter);
             context.Out.WriteLine($"timed layers ({result.CostUnit}): {Format.Ms(before)} ms -> {Format.Ms(after)} ms ({Ratio(before, after)})");
         }
+        if (result.Warning != null) context.Out.WriteLine($"warning: {result.Warning}");
         var summary = new Table().AddColumns("", "before", "after", "ratio");
         void Row(string name, string before, string after, string ratio) => summary.AddRow(InfoCommand.Cells(name, before, after, ratio));
         Row("MACs", Format.Count(e.Before.Macs), Format.Count(e.After.Macs), Ratio(e.Before.Macs, e.After.Macs));

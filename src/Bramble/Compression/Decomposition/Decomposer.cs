@@ -13,6 +13,9 @@ namespace Bramble.Compression.Decomposition;
 /// </summary>
 public static class Decomposer
 {
+    /// <summary>Asymmetric PCA needs at least this many response samples per output channel; below it the layer is fitted symmetrically.</summary>
+    public const int AsymmetricSamplesPerChannel = 4;
+
     public static DecompositionResult Run(Model model, DecompositionOptions options, CalibrationSet? calibration)
     {
         if (options.Method == DecompositionMethod.Pca && calibration == null)
@@ -75,7 +78,7 @@ public static class Decomposer
             }
             GraphQueries.DropUnusedInitializers(working.Graph);
             GraphValidator.ValidateAndSort(working.Graph);
-            return new DecompositionResult(working, reports, plan.CostUnit);
+            return new DecompositionResult(working, reports, plan.CostUnit) { Warning = plan.Warning };
         }
         catch
         {
@@ -103,16 +106,20 @@ public static class Decomposer
             default:
             {
                 var y = responses![l.Output];
+                // The regression inverts the d×d input covariance: with fewer samples than AsymmetricSamplesPerChannel·d
+                // (e.g. squeeze-excitation convs, one position per image) it fits noise and the error explodes downstream.
+                bool asymmetric = options.Asymmetric && y.Cols >= AsymmetricSamplesPerChannel * l.Outputs;
                 // Asymmetric: the same positions, computed by the network whose earlier layers are already approximated.
-                var x = options.Asymmetric
+                var x = asymmetric
                     ? ResponseCollector.Collect(working, [l.Output], calibration!, options.SamplesPerInput, options.Session)[l.Output]
                     : y;
                 bool nonlinear = options.Nonlinear && l.FollowingRelu != null;
                 ResponseMap map;
-                if (nonlinear) map = ResponseFit.Nonlinear(y, x, rank, options.NonlinearIterations, symmetric: !options.Asymmetric);
-                else if (options.Asymmetric) map = ResponseFit.Regress(y, x, rank);
+                if (nonlinear) map = ResponseFit.Nonlinear(y, x, rank, options.NonlinearIterations, symmetric: !asymmetric);
+                else if (asymmetric) map = ResponseFit.Regress(y, x, rank);
                 else map = ResponseFit.Pca(y, rank);
-                report.Note = (options.Asymmetric ? "asymmetric " : "") + (nonlinear ? "nonlinear" : "linear");
+                report.Note = (asymmetric ? "asymmetric " : options.Asymmetric ? $"symmetric ({y.Cols} samples for {l.Outputs} channels) " : "")
+                    + (nonlinear ? "nonlinear" : "linear");
                 return PcaLayer.Build(graph, l, map);
             }
         }

@@ -41,5 +41,8 @@ public sealed class DecompositionResult(Model model, List<LayerReport> layers, s
     /// <summary>Unit of the layers' <see cref="LayerReport.CostBefore"/>/<see cref="LayerReport.CostAfter"/>, e.g. "MACs" or "ms (thread CPU time, 1 thread(s), batch 8)".</summary>
     public string CostUnit { get; } = costUnit;
 
+    /// <summary>Why the result misses what was asked (e.g. a speedup no offered rank reaches); null when it does not.</summary>
+    public string? Warning { get; init; }
+
     public void Dispose() => Model.Dispose();
 }

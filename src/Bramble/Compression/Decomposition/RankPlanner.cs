@@ -3,7 +3,11 @@ using Bramble.Kernels.Gemm;
 namespace Bramble.Compression.Decomposition;
 
 /// <summary>The ranks chosen for a list of layers (0 = left alone), what each layer was priced at, and why a layer was left alone.</summary>
-internal sealed record RankPlan(int[] Ranks, RankCandidate[] Candidates, string[] Notes, string CostUnit);
+internal sealed record RankPlan(int[] Ranks, RankCandidate[] Candidates, string[] Notes, string CostUnit)
+{
+    /// <summary>Set when a budget could not be met: every budgeted layer is at its cheapest rank on offer.</summary>
+    public string? Warning { get; init; }
+}
 
 /// <summary>
 /// Prices the candidate layers (MACs, or measured time at the ranks the request needs) and chooses their ranks:
@@ -49,7 +53,7 @@ internal static class RankPlanner
             candidates[i] = new RankCandidate { OriginalCost = original, Options = RankCandidate.Profitable(original, priced, gain), Spectrum = spectra[i] };
         }
 
-        var chosen = Choose(layers, candidates, requested, options);
+        var chosen = Choose(layers, candidates, requested, options, out string? warning);
         var notes = new string[n];
         for (int i = 0; i < n; i++)
         {
@@ -60,7 +64,7 @@ internal static class RankPlanner
             else if (requested[i] == NotNamed) notes[i] = "not named by --rank";
             else notes[i] = candidates[i].Options.Count == 0 ? $"no rank saves enough {unit}" : "left alone by rank selection";
         }
-        return new RankPlan(chosen, candidates, notes, timer != null ? "ms (" + timer.Describe() + ")" : "MACs");
+        return new RankPlan(chosen, candidates, notes, timer != null ? "ms (" + timer.Describe() + ")" : "MACs") { Warning = warning };
     }
 
     private static string Cost(LayerInfo l, int rank, ILayerTimer timer)
@@ -121,8 +125,9 @@ internal static class RankPlanner
         return thinned;
     }
 
-    private static int[] Choose(IReadOnlyList<LayerInfo> layers, RankCandidate[] candidates, int[] requested, DecompositionOptions options)
+    private static int[] Choose(IReadOnlyList<LayerInfo> layers, RankCandidate[] candidates, int[] requested, DecompositionOptions options, out string? warning)
     {
+        warning = null;
         int n = layers.Count;
         var ranks = new int[n];
         double total = 0;
@@ -142,6 +147,10 @@ internal static class RankPlanner
                 ? RankSelection.ForBudget(subset, b - fixedCost)
                 : RankSelection.Uniform(subset, speedup ?? total / Math.Max(b, 1e-9));
             for (int k = 0; k < budgeted.Count; k++) ranks[budgeted[k]] = picked[k];
+            double reached = fixedCost + RankSelection.TotalCost(subset, picked);
+            if (reached > b * (1 + 1e-9))
+                warning = $"the budget is out of reach: the cheapest ranks on offer take the layers from {total:0.###} to {reached:0.###} " +
+                          $"({total / reached:0.00}x), not {b:0.###}";
         }
         for (int i = 0; i < n; i++)
             if (requested[i] > 0 && Offered(candidates[i], requested[i])) ranks[i] = requested[i];

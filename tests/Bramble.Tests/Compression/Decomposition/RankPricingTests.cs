@@ -72,6 +72,18 @@ public class RankPricingTests
     }
 
     [Fact]
+    public void Out_of_reach_budget_takes_the_cheapest_ranks_and_says_so()
+    {
+        using var result = Decompose(new DecompositionOptions { Speedup = 8, Timer = Timer() });
+        // Cheapest on offer: conv1 as it is (1 ms) + conv2 at rank 2 (1 ms) = 2 ms, not 11 / 8.
+        Assert.Equal(2, result.Layers.Single(l => l.Name == "conv2").Rank);
+        Assert.Contains("out of reach", result.Warning);
+        Assert.Contains("5.50x", result.Warning);
+        using var reachable = Decompose(new DecompositionOptions { Speedup = 2, Timer = Timer() });
+        Assert.Null(reachable.Warning);
+    }
+
+    [Fact]
     public void Milliseconds_to_save_are_taken_from_the_layers()
     {
         using var result = Decompose(new DecompositionOptions { SaveMs = 7, Timer = Timer() });
