@@ -42,11 +42,23 @@ function runBramble(model, inputs, threads) {
   return { ...r, median_ms: r.median_ms ?? r.latency_median_ms, peak_rss_bytes: r.peak_rss_bytes ?? r.peak_resident_bytes };
 }
 
+// Darknet models ship no trained weights: fixed-seed random weights in Darknet's layout, exported to ONNX once.
+function ensureDarknetExport(m, model) {
+  if (fs.existsSync(model) || !m.darknet_cfg || !fs.existsSync(m.darknet_cfg)) return;
+  const dir = path.dirname(model), base = path.basename(model, '.onnx');
+  fs.mkdirSync(dir, { recursive: true });
+  const cfg = path.join(dir, `${base}.cfg`);
+  if (!fs.existsSync(cfg)) fs.copyFileSync(m.darknet_cfg, cfg);
+  execFileSync('dotnet', [cliDll, 'darknet-weights', cfg, '-o', path.join(dir, `${base}.weights`), '--seed', '1'], { stdio: 'inherit' });
+  execFileSync('dotnet', [cliDll, 'export', cfg, '-o', model], { stdio: 'inherit' });
+}
+
 const suite = JSON.parse(fs.readFileSync(path.join(__dirname, 'suite.json'), 'utf8')).models
   .filter(m => !args.models || args.models.includes(m.name));
 const rows = [];
 for (const m of suite) {
   const model = path.join(root, '.cache', 'models', m.model);
+  ensureDarknetExport(m, model);
   if (!fs.existsSync(model)) { console.error(`skip ${m.name}: ${m.model} not found`); continue; }
   for (const threads of args.threads) {
     const ort = [], bramble = [];

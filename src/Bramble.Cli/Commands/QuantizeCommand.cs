@@ -8,8 +8,8 @@ namespace Bramble.Cli.Commands;
 /// <summary>
 /// `bramble quantize MODEL --calib DIR|FILES | --dataset fashion-mnist -o model.int8.onnx`: post-training
 /// static quantization to a standard QDQ ONNX model, with a report of the layers made int8 or kept float
-/// (some measured to keep the output within --min-cosine of float) and the output cosine similarity
-/// against the float model. `--study` also prints accuracy against weight × activation bit widths.
+/// (some measured to keep the output within --min-cosine of float, some because int8 measured no faster)
+/// and the output cosine similarity against the float model. `--study` also prints accuracy against weight × activation bit widths.
 /// </summary>
 internal static class QuantizeCommand
 {
@@ -32,6 +32,7 @@ internal static class QuantizeCommand
         var evalSamples = new Option<int>("--eval-samples") { Description = "Samples the reported output cosine is averaged over", DefaultValueFactory = _ => 8 };
         var minCosine = new Option<double>("--min-cosine") { Description = "Keep float the layers whose int8 error stops the output cosine vs float (on the calibration samples) reaching this; 0 = off", DefaultValueFactory = _ => 0.99 };
         var searchSamples = new Option<int>("--search-samples") { Description = "Calibration samples each keep-float candidate is scored on", DefaultValueFactory = _ => 8 };
+        var minSpeedup = new Option<double>("--min-layer-speedup") { Description = "Keep float the layers whose measured int8 time (with the quantize/dequantize they cause) is not this many times below their float time; 0 = off. The default asks for a margin: a layer barely faster in int8 is not worth its error", DefaultValueFactory = _ => 1.1 };
         var latency = new Option<bool>("--latency") { Description = "Also measure int8 against float latency (1 thread, alternating runs) and print weight sizes" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the quantized QDQ model" };
         var study = new Option<bool>("--study") { Description = "Print accuracy for weight bits × activation bits (simulated quantization) and int8 vs float latency and size" };
@@ -40,7 +41,7 @@ internal static class QuantizeCommand
         var studySamples = new Option<int>("--study-samples") { Description = "Labelled test samples scored per study cell", DefaultValueFactory = _ => 1000 };
         var command = new Command("quantize", "Post-training int8 quantization to a QDQ ONNX model");
         args.AddTo(command);
-        foreach (var o in new Option[] { calib, dataset, samples, method, weights, activations, exclude, mean, std, evalPaths, evalSamples, minCosine, searchSamples, latency, output, study, studyWeights, studyActivations, studySamples })
+        foreach (var o in new Option[] { calib, dataset, samples, method, weights, activations, exclude, mean, std, evalPaths, evalSamples, minCosine, searchSamples, minSpeedup, latency, output, study, studyWeights, studyActivations, studySamples })
             command.Options.Add(o);
         Validation.AtLeast(samples, 1);
         Validation.AtLeast(evalSamples, 1);
@@ -55,6 +56,7 @@ internal static class QuantizeCommand
             string? outPath = parsed.GetValue(output);
             if (outPath == null && !studyMode) throw new CliUsageException("give the output path with -o");
             if (parsed.GetValue(minCosine) is < 0 or > 1) throw new CliUsageException("--min-cosine must be between 0 and 1");
+            if (parsed.GetValue(minSpeedup) is < 0 or > 100 || double.IsNaN(parsed.GetValue(minSpeedup))) throw new CliUsageException("--min-layer-speedup must be between 0 and 100");
             var (path, model) = args.LoadModel(parsed, context);
             using (model)
             {
@@ -76,6 +78,7 @@ internal static class QuantizeCommand
                     Progress = (done, total) => Progress(context, done, total, "calibrating"),
                     MinCosine = parsed.GetValue(minCosine),
                     SearchSamples = parsed.GetValue(searchSamples),
+                    MinLayerSpeedup = parsed.GetValue(minSpeedup),
                     SearchProgress = (phase, done, total) => Progress(context, done, total, phase),
                 };
                 var sessionOptions = args.SessionOptions(parsed, model);

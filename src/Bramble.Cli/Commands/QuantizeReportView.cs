@@ -27,9 +27,21 @@ internal static class QuantizeReportView
             console.Write(kept);
         }
         if (report.Search is { } search) PrintSearch(console, search);
+        if (report.Speed is { } speed) PrintSpeed(console, speed);
         console.WriteLine($"Layers: {report.Quantized.Count} int8, {report.Kept.Count} float. Weights: {report.FloatWeightBytes:N0} -> {report.QuantizedWeightBytes:N0} bytes " +
             $"({(double)report.FloatWeightBytes / Math.Max(1, report.QuantizedWeightBytes):F2}x smaller)");
         foreach (var (name, c) in cosine) console.WriteLine($"Output '{name}': cosine similarity vs float {c:F5} on {evaluatedOn}");
+    }
+
+    private static void PrintSpeed(IAnsiConsole console, SpeedCheckResult speed)
+    {
+        var table = new Table().AddColumns("layer (measured)", "op", "int8 ms", "float ms", "int8 speed-up", "kept float");
+        foreach (var t in speed.Timings.OrderByDescending(t => t.FloatMs))
+            table.AddRow(Markup.Escape(t.Name), t.OpType, t.Int8Ms.ToString("F3"), t.FloatMs.ToString("F3"),
+                t.Speedup > 0 ? $"{t.Speedup:F2}x" : "-", speed.KeepFloat.ContainsKey(t.Name) ? "yes" : "");
+        console.Write(table);
+        console.WriteLine($"Speed check ({speed.Threads} thread(s), {speed.Rounds} profile(s) of the int8 model): {speed.KeepFloat.Count} layer(s) kept float " +
+            $"for not being {speed.MinSpeedup:0.##}x faster in int8 (int8 times include the quantize/dequantize nodes each layer causes)");
     }
 
     private static void PrintSearch(IAnsiConsole console, KeepFloatResult search)

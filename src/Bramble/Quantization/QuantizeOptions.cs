@@ -54,6 +54,13 @@ public sealed record QuantizeOptions
     /// <summary>Called with (phase, done, total) while the keep-float search scores models, for a progress bar.</summary>
     public Action<string, int, int>? SearchProgress { get; init; }
 
+    /// <summary>
+    /// How many times faster than float an int8 layer must measure (its kernel plus the quantize/dequantize nodes it
+    /// causes, profiled on one sample) to stay int8 (<see cref="LayerSpeedCheck"/>); 0 turns the check off. Off by
+    /// default in the library, where results must not depend on timing; the CLI turns it on.
+    /// </summary>
+    public double MinLayerSpeedup { get; init; }
+
     /// <summary>Layers (by name) that stay float although eligible for int8, with the reason for the report.</summary>
     public IReadOnlyDictionary<string, string> KeepFloat { get; init; } = new Dictionary<string, string>();
 }

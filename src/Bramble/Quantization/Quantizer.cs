@@ -15,7 +15,7 @@ public sealed record QuantizedLayerInfo(string Name, string OpType, long Macs, d
 /// </summary>
 public sealed record QuantizeReport(
     IReadOnlyList<QuantizedLayerInfo> Quantized, IReadOnlyList<KeptLayer> Kept, long FloatWeightBytes, long QuantizedWeightBytes, int Samples,
-    KeepFloatResult? Search = null);
+    KeepFloatResult? Search = null, SpeedCheckResult? Speed = null);
 
 /// <summary>A prepared float model with its calibration statistics (see <see cref="Quantizer.Calibrate"/>); owns the model.</summary>
 public sealed record CalibratedModel(
@@ -33,20 +33,32 @@ public static class Quantizer
 {
     /// <summary>
     /// Calibrates, then (unless <see cref="QuantizeOptions.MinCosine"/> is 0) keeps float the layers whose int8
-    /// error stops the output from reaching that cosine against float on the first calibration samples, and
-    /// writes the QDQ model. <paramref name="session"/> runs the float and candidate models during the search.
+    /// error stops the output from reaching that cosine against float on the first calibration samples, then
+    /// (when <see cref="QuantizeOptions.MinLayerSpeedup"/> is above 0) the layers that int8 does not make faster,
+    /// and writes the QDQ model. <paramref name="session"/> runs the float and candidate models during both.
     /// </summary>
     public static (Model Model, QuantizeReport Report) Quantize(Model source, CalibrationSource data, QuantizeOptions options, SessionOptions? session = null)
     {
         using var calibrated = Calibrate(source, data, options);
-        if (options.MinCosine <= 0) return Build(calibrated, options);
-        int samples = Math.Min(options.SearchSamples, calibrated.Samples);
-        using var comparer = new OutputComparer(source, data, samples, session);
-        var search = KeepFloatSearch.Run(calibrated, options, comparer.Score, comparer.Samples, options.SearchProgress);
         var keep = new Dictionary<string, string>(options.KeepFloat);
-        foreach (var (name, reason) in search.KeepFloat) keep[name] = reason;
+        KeepFloatResult? search = null;
+        if (options.MinCosine > 0)
+        {
+            int samples = Math.Min(options.SearchSamples, calibrated.Samples);
+            using var comparer = new OutputComparer(source, data, samples, session);
+            search = KeepFloatSearch.Run(calibrated, options, comparer.Score, comparer.Samples, options.SearchProgress);
+            foreach (var (name, reason) in search.KeepFloat) keep[name] = reason;
+        }
+        // After the accuracy search, so the layers it left int8 are the ones timed (a float layer only helps accuracy).
+        SpeedCheckResult? speed = null;
+        if (options.MinLayerSpeedup > 0)
+        {
+            using var timer = new LayerTimer(source, data, session);
+            speed = LayerSpeedCheck.Run(calibrated, options with { KeepFloat = keep }, timer.Profile, options.SearchProgress);
+            foreach (var (name, reason) in speed.KeepFloat) keep[name] = reason;
+        }
         var (model, report) = Build(calibrated, options with { KeepFloat = keep });
-        return (model, report with { Search = search });
+        return (model, report with { Search = search, Speed = speed });
     }
 
     /// <summary>
@@ -62,6 +74,7 @@ public static class Quantizer
             ConstantsToInitializers(model.Graph);
             long floatBytes = model.Graph.WeightBytes;
             PassPipeline.Run(model, [new RemoveIdentities(), new FoldBatchNormalization()]);
+            NameLayers(model.Graph);
             var (layers, _) = LayerSelection.Select(model, options);
             var tensors = layers.SelectMany(l => new[] { l.Input, l.Output });
             var (stats, shapes) = Calibrator.Run(model, tensors, data, options);
@@ -139,6 +152,16 @@ public static class Quantizer
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Unnamed layers take their output's name as node name, so a layer keeps one name through the session's fusions
+    /// (which rename outputs) and its folded int8 kernel: the speed check matches profiles by node name.
+    /// </summary>
+    private static void NameLayers(Bramble.Graph.Graph graph)
+    {
+        foreach (var node in graph.Nodes)
+            if (node.Name.Length == 0 && node.OpType is "Conv" or "MatMul" or "Gemm") node.Name = node.DisplayName;
     }
 
     /// <summary>

@@ -96,6 +96,8 @@ public sealed partial class InferenceSession
                 OpCategory.Of(step.Op.Node, inputShapes), inputShapes, outputShape, step.Macs, weightBytes, outputBytes, nodeMs[s])
             {
                 TypicalMs = Statistics.MeanAt(nodeMs[s], typical),
+                InputNames = step.Op.Node.Inputs.ToArray(),
+                OutputNames = step.Op.Node.Outputs.ToArray(),
             });
         }
         var memory = new MemorySummary(

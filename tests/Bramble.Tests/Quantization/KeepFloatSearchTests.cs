@@ -23,7 +23,7 @@ public class KeepFloatSearchTests : IDisposable
     /// output spend all codes on channel 0 and round the channels that carry the signal to a few levels.
     /// Its weights stay easy (per-channel scales absorb the ×1000), so only a measured search can find it.
     /// </summary>
-    private static Model HardLayerCnn()
+    internal static Model HardLayerCnn()
     {
         var rng = new Random(3);
         var g = new Bramble.Graph.Graph();

@@ -36,10 +36,27 @@ public class QuantizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void TheSpeedCheckRunsByDefaultAndReportsEachLayersTimes()
+    {
+        string model = ConvModel(), output = Path.Combine(_dir, "timed.onnx");
+        var r = CliHarness.Run("quantize", model, "--calib", _dir, "--samples", "4", "-o", output);
+        Assert.True(r.Code == 0, r.Err + r.Out);
+        Assert.Contains("int8 speed-up", r.Out);
+        Assert.Contains("Speed check (", r.Out);
+        Assert.Contains("speed check", r.Err);
+        // Kept float for speed or not, the written model and the report agree.
+        bool keptForSpeed = r.Out.Contains("int8 not faster");
+        Assert.Contains(keptForSpeed ? "Layers: 0 int8, 1 float" : "Layers: 1 int8, 0 float", r.Out);
+        using var q = OnnxReader.Load(output);
+        Assert.Equal(!keptForSpeed, q.Graph.Nodes.Any(n => n.OpType == "QuantizeLinear"));
+    }
+
+    [Fact]
     public void QuantizeWritesQdqModelAndReport()
     {
         string model = ConvModel(), output = Path.Combine(_dir, "conv.int8.onnx");
-        var r = CliHarness.Run("quantize", model, "--calib", _dir, "--samples", "4", "-o", output);
+        // The speed check off: whether int8 beats float on this tiny conv is the machine's business.
+        var r = CliHarness.Run("quantize", model, "--calib", _dir, "--samples", "4", "--min-layer-speedup", "0", "-o", output);
         Assert.True(r.Code == 0, r.Err + r.Out);
         Assert.Contains("Layers: 1 int8, 0 float", r.Out);
         Assert.Contains("cosine similarity", r.Out);
@@ -103,6 +120,9 @@ public class QuantizeCommandTests : IDisposable
         r = CliHarness.Run("quantize", model, "--calib", _dir, "--min-cosine", "2", "-o", Path.Combine(_dir, "o.onnx"));
         Assert.Equal(2, r.Code);
         Assert.Contains("--min-cosine", r.SingleErrorLine());
+        r = CliHarness.Run("quantize", model, "--calib", _dir, "--min-layer-speedup", "-1", "-o", Path.Combine(_dir, "o.onnx"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--min-layer-speedup", r.SingleErrorLine());
         r = CliHarness.Run("quantize", model, "--calib", _dir, "--mean", "0.5,x", "-o", Path.Combine(_dir, "o.onnx"));
         Assert.Equal(2, r.Code);
         Assert.Contains("--mean", r.SingleErrorLine());

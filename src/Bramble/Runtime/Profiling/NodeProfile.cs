@@ -22,6 +22,12 @@ public sealed record NodeProfile(
     /// </summary>
     public double TypicalMs { get; init; }
 
+    /// <summary>The node's input value names ("" for an omitted optional input), as in the session's graph.</summary>
+    public IReadOnlyList<string> InputNames { get; init; } = [];
+
+    /// <summary>The node's output value names, as in the session's graph.</summary>
+    public IReadOnlyList<string> OutputNames { get; init; } = [];
+
     /// <summary>Achieved GFLOP/s (one multiply-add = two operations) in the median run of this node.</summary>
     public double GFlops => MedianMs > 0 ? 2.0 * Macs / (MedianMs * 1e6) : 0;
 }
