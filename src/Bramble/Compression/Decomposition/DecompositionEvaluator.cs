@@ -1,5 +1,6 @@
 using Bramble.Graph;
 using Bramble.Runtime;
+using Bramble.Runtime.Profiling;
 using Bramble.Tensors;
 
 namespace Bramble.Compression.Decomposition;

@@ -1,6 +1,7 @@
 using Bramble.Compression.LinearAlgebra;
 using Bramble.Graph;
 using Bramble.Runtime;
+using Bramble.Runtime.Profiling;
 using Bramble.Tensors;
 
 namespace Bramble.Compression.Decomposition;

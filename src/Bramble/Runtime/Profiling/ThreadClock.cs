@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Bramble.Compression.Decomposition;
+namespace Bramble.Runtime.Profiling;
 
 /// <summary>
-/// The clock layer pricing times with: CPU time of the calling thread where the OS offers it (Linux) and the
-/// session runs on that one thread — on a shared machine it does not count the time other processes hold the
-/// core — else wall time.
+/// The clock single-thread measurements use (layer pricing, paired model latency, benchmarks): CPU time of the
+/// calling thread where the OS offers it (Linux) and the session runs on that one thread — on a shared machine it
+/// does not count the time other processes hold the core — else wall time.
 /// </summary>
 public static partial class ThreadClock
 {
