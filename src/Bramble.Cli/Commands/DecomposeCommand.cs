@@ -31,13 +31,17 @@ internal static class DecomposeCommand
         flattenMode.AcceptOnlyFromAmong("cp", "per-filter");
         var rank = new Option<string[]>("--rank", "-r") { Description = "Rank for every layer (8) or per layer (conv3=16); repeatable", Arity = ArgumentArity.OneOrMore };
         var energy = new Option<double?>("--energy") { Description = "Keep this fraction of each layer's spectrum energy, e.g. 0.95" };
-        var speedup = new Option<double?>("--speedup") { Description = "Divide the decomposable layers' MACs by this (Zhang's rank selection)" };
+        var speedup = new Option<double?>("--speedup") { Description = "Divide the decomposable layers' cost (--cost) by this (Zhang's rank selection)" };
         var targetMs = new Option<double?>("--target-ms") { Description = "Aim for this measured whole-model latency (ms)" };
+        var cost = new Option<string>("--cost") { Description = "What ranks cost: time (each layer and its replacement timed at candidate ranks) or macs", DefaultValueFactory = _ => "time" };
+        cost.AcceptOnlyFromAmong("time", "macs");
+        var timingBatch = new Option<int>("--timing-batch") { Description = "Batch size layers are timed at for --cost time (0 = the model's); >1 also reports latency at that batch", DefaultValueFactory = _ => 0 };
         var calib = new Option<string?>("--calib") { Description = "Directory of calibration images (.png/.jpg/.ppm) or .npy tensors" };
+        var evalDir = new Option<string?>("--eval") { Description = "Directory of evaluation images for cosine and latency (default: the --calib images)" };
         var calibCount = new Option<int>("--calib-count") { Description = "Calibration inputs to use", DefaultValueFactory = _ => 32 };
         var randomCalib = new Option<bool>("--random-calib") { Description = "Calibrate on seeded random inputs (smoke tests only)" };
         var dataset = new Option<string?>("--dataset") { Description = "Labelled data set for calibration and accuracy: fashion-mnist" };
-        var evalCount = new Option<int>("--eval-count") { Description = "Test images for accuracy (with --dataset)", DefaultValueFactory = _ => 1000 };
+        var evalCount = new Option<int>("--eval-count") { Description = "Test images for accuracy (with --dataset) or --eval images to use", DefaultValueFactory = _ => 1000 };
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean subtracted from 0..1 pixels, e.g. 0.485,0.456,0.406" };
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviation, e.g. 0.229,0.224,0.225" };
         var bgr = new Option<bool>("--bgr") { Description = "Feed channels as BGR" };
@@ -51,10 +55,11 @@ internal static class DecomposeCommand
         Validation.AtLeast(evalCount, 1);
         Validation.AtLeast(samples, 1);
         Validation.AtLeast(iterations, 1);
+        Validation.AtLeast(timingBatch, 0);
 
         var command = new Command("decompose", "Low-rank decomposition of conv/FC layers (pca, spatial SVD, flattening, FC SVD)");
         args.AddTo(command);
-        foreach (var o in new Option[] { method, flattenMode, rank, energy, speedup, targetMs, calib, calibCount, randomCalib, dataset, evalCount,
+        foreach (var o in new Option[] { method, flattenMode, rank, energy, speedup, targetMs, cost, timingBatch, calib, evalDir, calibCount, randomCalib, dataset, evalCount,
                      mean, std, bgr, nonlinear, asymmetric, samples, iterations, output })
             command.Options.Add(o);
         tuning.AddTo(command);
@@ -78,7 +83,7 @@ internal static class DecomposeCommand
                 ?? throw new CliUsageException($"input '{input.Name}' has shape {input.ShapeText}: bind it with --shape {input.Name}=1x...");
             session.InputShapes[input.Name] = shape;
             var labelled = tuning.Load(parsed, parsed.GetValue(dataset), input);
-            var (calibration, evaluation) = LoadData(parsed, input.Name, shape, calib, calibCount, randomCalib, dataset, evalCount, mean, std, bgr);
+            var (calibration, evaluation) = LoadData(parsed, input.Name, shape, calib, evalDir, calibCount, randomCalib, dataset, evalCount, mean, std, bgr);
             using var calibrationOwner = calibration;
             using var evaluationOwner = evaluation == calibration ? null : evaluation;
             var options = new DecompositionOptions
@@ -91,11 +96,17 @@ internal static class DecomposeCommand
                 Asymmetric = parsed.GetValue(asymmetric),
                 SamplesPerInput = parsed.GetValue(samples),
                 Session = session,
+                Cost = parsed.GetValue(cost) == "macs" ? RankCost.Macs : RankCost.Time,
+                TimingBatch = parsed.GetValue(timingBatch),
             };
+            if (options.Cost == RankCost.Time)
+                options = options with { Timer = new SessionLayerTimer(options.Method, options.Flatten, session, options.TimingBatch, options.TimingRuns) };
             options = WithRanks(options, parsed.GetValue(rank));
             if ((options.Nonlinear || options.Asymmetric) && options.Method != DecompositionMethod.Pca)
                 throw new CliUsageException("--nonlinear and --asymmetric apply to --method pca only");
             int timed = parsed.GetValue(iterations);
+            if (parsed.GetValue(targetMs) != null && options.TimingBatch > 1)
+                throw new CliUsageException("--target-ms is a latency of the model's own batch: leave --timing-batch unset");
             var result = parsed.GetValue(targetMs) is double target
                 ? ForLatency(context, model, options, calibration, target, timed)
                 : Decomposer.Run(model, options, calibration);
@@ -108,7 +119,8 @@ internal static class DecomposeCommand
             WriteReport(context, path, outPath, options, result, evaluationResult);
             var probe = new Dictionary<string, Tensor> { [calibration.InputName] = calibration.Inputs[0] };
             var paired = PairedLatency.Measure(model, accuracy?.Model ?? result.Model, probe, session, timed);
-            context.Out.WriteLine($"latency (batch 1, fastest of alternating runs, {PairedLatency.Clock(session)}): {Format.Ms(paired.BeforeMs)} ms -> {Format.Ms(paired.AfterMs)} ms");
+            context.Out.WriteLine($"latency (batch 1, fastest of alternating runs, {PairedLatency.Clock(session)}): {Format.Ms(paired.BeforeMs)} ms -> {Format.Ms(paired.AfterMs)} ms ({Ratio(paired.BeforeMs, paired.AfterMs)})");
+            if (options.TimingBatch > 1) BatchLatency(context, model, accuracy?.Model ?? result.Model, calibration, session, options.TimingBatch, timed);
             var summary = Summary(path, outPath, options, parsed, evaluationResult, accuracy, paired);
             if (accuracy != null) WriteAccuracy(context, summary);
             if (parsed.GetValue(tuning.Json) is string json) summary.Write(json);
@@ -143,7 +155,7 @@ internal static class DecomposeCommand
     private static CompressionSummary Summary(string path, string outPath, DecompositionOptions options, ParseResult parsed, DecompositionEvaluation e, TunedResult? accuracy,
         (double BeforeMs, double AfterMs) latency)
     {
-        string setting = parsed.GetValue<double?>("--speedup") is double x ? $"{x.ToString("0.##", Invariant)}x MACs"
+        string setting = parsed.GetValue<double?>("--speedup") is double x ? $"{x.ToString("0.##", Invariant)}x {(options.Cost == RankCost.Time ? "time" : "MACs")}"
             : parsed.GetValue<double?>("--energy") is double en ? $"energy {en.ToString("0.###", Invariant)}"
             : parsed.GetValue<double?>("--target-ms") is double ms ? $"{ms.ToString("0.##", Invariant)} ms" : "rank " + string.Join(",", parsed.GetValue<string[]>("--rank") ?? []);
         string method = options.Method.ToString().ToLowerInvariant() + (options.Nonlinear ? " nonlinear" : "") + (options.Asymmetric ? " asymmetric" : "");
@@ -188,7 +200,7 @@ internal static class DecomposeCommand
     }
 
     private static (CalibrationSet Calibration, CalibrationSet Evaluation) LoadData(ParseResult parsed, string inputName, int[] shape,
-        Option<string?> calib, Option<int> calibCount, Option<bool> randomCalib, Option<string?> dataset, Option<int> evalCount,
+        Option<string?> calib, Option<string?> evalDir, Option<int> calibCount, Option<bool> randomCalib, Option<string?> dataset, Option<int> evalCount,
         Option<string?> mean, Option<string?> std, Option<bool> bgr)
     {
         int count = parsed.GetValue(calibCount);
@@ -225,7 +237,16 @@ internal static class DecomposeCommand
                 Std = stds,
             };
             var set = CalibrationSet.FromImages(dir, inputName, options, count);
-            return (set, set);
+            if (parsed.GetValue(evalDir) is not string held) return (set, set);
+            try
+            {
+                return (set, CalibrationSet.FromImages(held, inputName, options, parsed.GetValue(evalCount)));
+            }
+            catch
+            {
+                set.Dispose();
+                throw;
+            }
         }
         if (parsed.GetValue(randomCalib))
         {
@@ -240,28 +261,59 @@ internal static class DecomposeCommand
     }
 
     /// <summary>
-    /// --target-ms: the MAC speedup needed is estimated from the measured share of the decomposable layers,
-    /// then corrected from the measured latency of each attempt (at most three attempts).
+    /// --target-ms. With --cost time: the milliseconds to save are the measured latency above the target, spent on the
+    /// layers by Zhang's criterion from their timed costs; each attempt's measured latency corrects what is still to save.
+    /// With --cost macs: the MAC speedup is estimated from the latency ratio and scaled by what remains. At most three attempts.
     /// </summary>
     private static DecompositionResult ForLatency(CliContext context, Model model, DecompositionOptions options, CalibrationSet calibration,
         double targetMs, int iterations)
     {
         var input = new Dictionary<string, Tensor> { [calibration.InputName] = calibration.Inputs[0] };
-        var (baseMs, _) = DecompositionEvaluator.Latency(model, input, options.Session, iterations);
-        double speedup = Math.Clamp(baseMs / targetMs, 1, 16);
+        int runs = 3 * iterations;
+        double baseMs = DecompositionEvaluator.FastestMs(model, input, options.Session, runs);
+        bool timed = options.Cost == RankCost.Time;
+        double speedup = Math.Clamp(baseMs / targetMs, 1, 16), save = Math.Max(baseMs - targetMs, 0);
         DecompositionResult? best = null;
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            var result = Decomposer.Run(model, options with { Speedup = speedup }, calibration);
-            var (ms, _) = DecompositionEvaluator.Latency(result.Model, input, options.Session, iterations);
-            context.Err.WriteLine($"decompose: --target-ms {targetMs.ToString("0.##", Invariant)}: MAC speedup {speedup.ToString("0.00", Invariant)} gives {ms.ToString("0.00", Invariant)} ms");
+            var result = Decomposer.Run(model, timed ? options with { SaveMs = save } : options with { Speedup = speedup }, calibration);
+            double ms = DecompositionEvaluator.FastestMs(result.Model, input, options.Session, runs);
+            context.Err.WriteLine($"decompose: --target-ms {targetMs.ToString("0.##", Invariant)} (model {baseMs.ToString("0.00", Invariant)} ms): " +
+                (timed ? $"saving {save.ToString("0.00", Invariant)} ms of layer time" : $"MAC speedup {speedup.ToString("0.00", Invariant)}") +
+                $" gives {ms.ToString("0.00", Invariant)} ms");
             best?.Dispose();
             best = result;
             if (ms <= targetMs) break;
-            // Whatever did not shrink stays: scale the MAC target by the latency still to remove.
+            // Whatever did not shrink stays: ask for the latency still to remove on top.
+            save += ms - targetMs;
             speedup = Math.Clamp(speedup * ms / targetMs, 1, 64);
         }
         return best!;
+    }
+
+    /// <summary>Paired latency at the timing batch (calibration inputs repeated to fill it), when the model's input takes that batch.</summary>
+    private static void BatchLatency(CliContext context, Model before, Model after, CalibrationSet calibration, SessionOptions session, int batch, int iterations)
+    {
+        var one = calibration.Inputs[0];
+        int[] shape = [batch, .. one.Shape[1..]];
+        var options = new SessionOptions
+        {
+            Threads = session.Threads, MaxIsa = session.MaxIsa, ReferenceKernels = session.ReferenceKernels,
+            InputShapes = new Dictionary<string, int[]> { [calibration.InputName] = shape },
+        };
+        using var x = Tensor.Allocate(DataType.Float32, shape);
+        var dst = x.AsSpan<float>();
+        int per = (int)one.Length;
+        for (int b = 0; b < batch; b++) calibration.Inputs[b % calibration.Count].AsReadOnlySpan<float>().CopyTo(dst.Slice(b * per, per));
+        try
+        {
+            var (b0, a0) = PairedLatency.Measure(before, after, new Dictionary<string, Tensor> { [calibration.InputName] = x }, options, iterations);
+            context.Out.WriteLine($"latency (batch {batch}, fastest of alternating runs, {PairedLatency.Clock(options)}): {Format.Ms(b0)} ms -> {Format.Ms(a0)} ms ({Ratio(b0, a0)})");
+        }
+        catch (BrambleException e)
+        {
+            context.Err.WriteLine($"decompose: no latency at batch {batch}: {e.Message}");
+        }
     }
 
     private static string Pct(double v) => double.IsFinite(v) ? (100 * v).ToString("0.0", Invariant) + "%" : "-";
@@ -273,11 +325,25 @@ internal static class DecomposeCommand
         console.WriteLine($"Model: {path} -> {output}   method: {options.Method.ToString().ToLowerInvariant()}" +
             (options.Method == DecompositionMethod.Flatten ? $" ({(options.Flatten == FlattenMode.Cp ? "cp" : "per-filter")})" : "") +
             (options.Nonlinear ? " nonlinear" : "") + (options.Asymmetric ? " asymmetric" : ""));
+        bool timed = options.Cost == RankCost.Time;
         var table = new Table().AddColumns("layer", "shape", "rank", "MACs before", "MACs after", "energy kept", "ms before", "ms after", "output error", "note");
+        if (timed) table.AddColumns("timed ms before", "timed ms after");
         foreach (var l in result.Layers)
-            table.AddRow(InfoCommand.Cells(l.Name, l.Geometry, l.Decomposed ? $"{l.Rank}/{l.MaxRank}" : "-", Format.Count(l.MacsBefore), Format.Count(l.MacsAfter),
-                Pct(l.EnergyKept), Ms(l.MsBefore), Ms(l.MsAfter), double.IsFinite(l.OutputError) ? l.OutputError.ToString("0.0000", Invariant) : "-", l.Note));
+        {
+            var cells = new List<string> { l.Name, l.Geometry, l.Decomposed ? $"{l.Rank}/{l.MaxRank}" : "-", Format.Count(l.MacsBefore), Format.Count(l.MacsAfter),
+                Pct(l.EnergyKept), Ms(l.MsBefore), Ms(l.MsAfter), double.IsFinite(l.OutputError) ? l.OutputError.ToString("0.0000", Invariant) : "-", l.Note };
+            if (timed) cells.AddRange([Ms(l.CostBefore), Ms(l.CostAfter)]);
+            table.AddRow(InfoCommand.Cells([.. cells]));
+        }
         console.Write(table);
+        if (timed)
+        {
+            // Layers never timed (left alone without pricing) count at their profiled time in neither sum.
+            double before = result.Layers.Where(l => double.IsFinite(l.CostBefore)).Sum(l => l.CostBefore);
+            double after = result.Layers.Where(l => double.IsFinite(l.CostBefore)).Sum(l => l.CostAfter);
+            context.Out.WriteLine($"timed layers ({result.CostUnit}): {Format.Ms(before)} ms -> {Format.Ms(after)} ms ({Ratio(before, after)})");
+        }
+        if (result.Warning != null) context.Out.WriteLine($"warning: {result.Warning}");
         var summary = new Table().AddColumns("", "before", "after", "ratio");
         void Row(string name, string before, string after, string ratio) => summary.AddRow(InfoCommand.Cells(name, before, after, ratio));
         Row("MACs", Format.Count(e.Before.Macs), Format.Count(e.After.Macs), Ratio(e.Before.Macs, e.After.Macs));

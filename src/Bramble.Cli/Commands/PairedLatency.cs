@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Bramble.Graph;
 using Bramble.Runtime;
+using Bramble.Runtime.Profiling;
 using Bramble.Tensors;
 
 namespace Bramble.Cli.Commands;
@@ -14,14 +13,14 @@ namespace Bramble.Cli.Commands;
 /// With one thread the session runs on the calling thread, so its CPU time is measured instead of wall time:
 /// time the thread spent preempted by other processes then does not count at all.
 /// </summary>
-internal static partial class PairedLatency
+internal static class PairedLatency
 {
     public static (double BeforeMs, double AfterMs) Measure(Model before, Model after, IReadOnlyDictionary<string, Tensor> input,
         SessionOptions options, int iterations, int warmup = 2)
     {
         using var first = new InferenceSession(before, options);
         using var second = new InferenceSession(after, options);
-        bool cpuTime = options.Threads == 1 && ThreadCpuMs() >= 0;
+        bool cpuTime = ThreadClock.IsCpuTime(options.Threads);
         double b = double.PositiveInfinity, a = double.PositiveInfinity;
         // Three times the requested iterations: cheap for the small models this is used on, and steadier minima.
         for (int i = -warmup; i < 3 * iterations; i++)
@@ -35,36 +34,14 @@ internal static partial class PairedLatency
     }
 
     /// <summary>What <see cref="Measure"/> times with these options, for report labels.</summary>
-    public static string Clock(SessionOptions options) => options.Threads == 1 && ThreadCpuMs() >= 0 ? "thread CPU time" : "wall time";
+    public static string Clock(SessionOptions options) => ThreadClock.Describe(options.Threads);
 
     private static double Time(InferenceSession session, IReadOnlyDictionary<string, Tensor> input, bool cpuTime)
     {
-        long start = Stopwatch.GetTimestamp();
-        double cpuStart = cpuTime ? ThreadCpuMs() : 0;
+        double start = ThreadClock.NowMs(cpuTime);
         var outputs = session.Run(input);
-        double ms = cpuTime ? ThreadCpuMs() - cpuStart : Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        double ms = ThreadClock.NowMs(cpuTime) - start;
         foreach (var t in outputs.Values) t.Dispose();
         return ms;
-    }
-
-    private struct TimeSpec { public long Seconds, Nanoseconds; }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out TimeSpec time);
-
-    private const int ClockThreadCpuTime = 3;
-
-    /// <summary>CPU milliseconds used by the calling thread (Linux), or −1 where that clock is unavailable.</summary>
-    private static double ThreadCpuMs()
-    {
-        if (!OperatingSystem.IsLinux()) return -1;
-        try
-        {
-            return ClockGetTime(ClockThreadCpuTime, out var t) == 0 ? t.Seconds * 1e3 + t.Nanoseconds * 1e-6 : -1;
-        }
-        catch (DllNotFoundException)
-        {
-            return -1;
-        }
     }
 }

@@ -17,6 +17,7 @@ public class CompressionCliTests
     [Theory]
     [InlineData("--finetune needs labelled training images", "prune", "lenet.onnx", "--sparsity", "0.5", "--finetune", "1", "-o", "x.onnx")]
     [InlineData("--finetune needs labelled training images", "decompose", "lenet.onnx", "--method", "spatial", "--speedup", "2", "--finetune", "2", "-o", "x.onnx")]
+    [InlineData("--target-ms is a latency of the model's own batch", "decompose", "lenet.onnx", "--method", "spatial", "--target-ms", "1", "--timing-batch", "8", "-o", "x.onnx")]
     [InlineData("--schedule gradual needs", "prune", "lenet.onnx", "--sparsity", "0.5", "--schedule", "gradual", "-o", "x.onnx")]
     [InlineData("--schedule gradual needs", "prune", "lenet.onnx", "--method", "structured", "--sparsity", "0.5", "--schedule", "gradual", "--finetune", "1", "-o", "x.onnx")]
     [InlineData("give exactly one of --sparsity, --speedup", "prune", "lenet.onnx", "--sparsity", "0.5", "--speedup", "2", "-o", "x.onnx")]
@@ -71,11 +72,25 @@ public class CompressionCliTests
     }
 
     [Fact]
+    public void DecomposeByTimeReportsTimedLayersAndBatchLatency()
+    {
+        using var dir = TestResources.CreateTempDir();
+        var r = Run(Models, "decompose", "lenet.onnx", "--method", "spatial", "--speedup", "1.5", "--random-calib", "--calib-count", "2",
+            "--timing-batch", "2", "-n", "1", "-t", "1", "-o", dir.File("d.onnx"));
+        Assert.True(r.Code == 0, r.Err);
+        // Whatever the machine's speed, the report names the clock and batch the layers were timed at, and the batch latency.
+        Assert.Contains("timed layers (ms (", r.Out);
+        Assert.Contains("batch 2)", r.Out);
+        Assert.Contains("latency (batch 2,", r.Out);
+    }
+
+    [Fact]
     public void DecomposeFineTunesTheDecomposedModel()
     {
         if (TestResources.Require(TestResources.FashionMnistDir) == null) return;
         using var dir = TestResources.CreateTempDir();
-        var r = Run(Models, "decompose", "lenet.onnx", "--method", "spatial", "--rank", "2", "--dataset", "fashion-mnist", "--calib-count", "4",
+        // --cost macs: whether a layer is kept must not depend on how fast this machine runs it today.
+        var r = Run(Models, "decompose", "lenet.onnx", "--method", "spatial", "--rank", "2", "--cost", "macs", "--dataset", "fashion-mnist", "--calib-count", "4",
             "--eval-count", "4", "--finetune", "1", "--finetune-images", "64", "--test-count", "20", "-n", "1", "-t", "1",
             "-o", dir.File("d.onnx"), "--json", dir.File("d.json"));
         Assert.True(r.Code == 0, r.Err);

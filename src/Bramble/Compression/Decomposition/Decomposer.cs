@@ -13,6 +13,9 @@ namespace Bramble.Compression.Decomposition;
 /// </summary>
 public static class Decomposer
 {
+    /// <summary>Asymmetric PCA needs at least this many response samples per output channel; below it the layer is fitted symmetrically.</summary>
+    public const int AsymmetricSamplesPerChannel = 4;
+
     public static DecompositionResult Run(Model model, DecompositionOptions options, CalibrationSet? calibration)
     {
         if (options.Method == DecompositionMethod.Pca && calibration == null)
@@ -51,41 +54,31 @@ public static class Decomposer
                 }
             }
 
-            var candidates = layers.Select((l, i) => new RankCandidate
-            {
-                OriginalMacs = l.Macs,
-                MacsAt = r => LayerCosts.MacsAt(options.Method, l, r, options.Flatten),
-                MaxUsefulRank = options.KeepUnprofitable ? LayerCosts.MaxRank(options.Method, l, options.Flatten)
-                    : LayerCosts.LargestUsefulRank(options.Method, l, options.Flatten, options.MinimumGain),
-                Spectrum = spectra[i],
-            }).ToList();
-            var ranks = ChooseRanks(layers, candidates, options);
-
+            var plan = RankPlanner.Plan(layers, spectra, options);
             for (int i = 0; i < layers.Count; i++)
             {
                 var l = layers[i];
                 var report = reports[i];
-                int rank = ranks[i];
+                var candidate = plan.Candidates[i];
+                int rank = plan.Ranks[i];
+                report.CostBefore = candidate.OriginalCost;
+                report.CostAfter = candidate.OriginalCost;
                 if (rank <= 0)
                 {
-                    report.Note = candidates[i].MaxUsefulRank == 0 ? "no rank saves enough MACs" : "left alone by rank selection";
+                    report.Note = plan.Notes[i];
                     continue;
                 }
-                if (rank > candidates[i].MaxUsefulRank)
-                {
-                    report.Note = $"rank {rank} would not save MACs (useful up to {candidates[i].MaxUsefulRank})";
-                    continue;
-                }
-                var nodes = Fit(working, l, rank, options, report, svds[i], responses, calibration, spectra[i]);
+                var nodes = Fit(working, l, rank, options, report, svds[i], responses, calibration);
                 GraphEdit.Replace(working.Graph, l.Node, nodes);
                 report.Rank = rank;
-                report.MacsAfter = candidates[i].MacsAt(rank);
-                if (spectra[i] != null && options.Method != DecompositionMethod.Flatten) report.EnergyKept = candidates[i].EnergyAt(rank);
+                report.CostAfter = candidate.CostAt(rank);
+                report.MacsAfter = LayerCosts.MacsAt(options.Method, l, rank, options.Flatten);
+                if (spectra[i] != null && options.Method != DecompositionMethod.Flatten) report.EnergyKept = candidate.EnergyAt(rank);
                 report.Replacement.AddRange(nodes.Select(n => n.Name));
             }
             GraphQueries.DropUnusedInitializers(working.Graph);
             GraphValidator.ValidateAndSort(working.Graph);
-            return new DecompositionResult(working, reports);
+            return new DecompositionResult(working, reports, plan.CostUnit) { Warning = plan.Warning };
         }
         catch
         {
@@ -94,45 +87,8 @@ public static class Decomposer
         }
     }
 
-    private static int[] ChooseRanks(List<LayerInfo> layers, List<RankCandidate> candidates, DecompositionOptions options)
-    {
-        int[] ranks;
-        if (options.Speedup is double speedup)
-        {
-            if (!(speedup >= 1)) throw new BrambleException($"--speedup must be at least 1, not {speedup}");
-            double budget = candidates.Sum(c => (double)c.OriginalMacs) / speedup;
-            ranks = candidates.All(c => c.Spectrum != null) ? RankSelection.ForBudget(candidates, budget) : RankSelection.Uniform(candidates, speedup);
-        }
-        else if (options.Energy is double energy)
-        {
-            if (!(energy > 0 && energy <= 1)) throw new BrambleException($"--energy must be in (0, 1], not {energy}");
-            ranks = candidates.Select(c => RankSelection.ForEnergy(c, energy)).ToArray();
-        }
-        else if (options.Rank is int rank)
-        {
-            if (rank < 1) throw new BrambleException($"--rank must be at least 1, not {rank}");
-            ranks = layers.Select(l => Math.Min(rank, LayerCosts.MaxRank(options.Method, l, options.Flatten))).ToArray();
-        }
-        else if (options.LayerRanks.Count > 0)
-        {
-            ranks = new int[layers.Count];
-        }
-        else
-        {
-            throw new BrambleException("choose ranks with --rank, --energy, --speedup or --target-ms");
-        }
-        foreach (var (name, r) in options.LayerRanks)
-        {
-            int index = layers.FindIndex(l => l.Name == name);
-            if (index < 0) throw new BrambleException($"--rank names layer '{name}', which is not a layer this method can decompose");
-            if (r < 1) throw new BrambleException($"--rank {name}={r}: rank must be at least 1");
-            ranks[index] = Math.Min(r, LayerCosts.MaxRank(options.Method, layers[index], options.Flatten));
-        }
-        return ranks;
-    }
-
     private static List<Node> Fit(Model working, LayerInfo l, int rank, DecompositionOptions options, LayerReport report,
-        SvdResult? svd, Dictionary<string, DenseMatrix>? responses, CalibrationSet? calibration, double[]? spectrum)
+        SvdResult? svd, Dictionary<string, DenseMatrix>? responses, CalibrationSet? calibration)
     {
         var graph = working.Graph;
         switch (options.Method)
@@ -150,17 +106,20 @@ public static class Decomposer
             default:
             {
                 var y = responses![l.Output];
+                // The regression inverts the d×d input covariance: with fewer samples than AsymmetricSamplesPerChannel·d
+                // (e.g. squeeze-excitation convs, one position per image) it fits noise and the error explodes downstream.
+                bool asymmetric = options.Asymmetric && y.Cols >= AsymmetricSamplesPerChannel * l.Outputs;
                 // Asymmetric: the same positions, computed by the network whose earlier layers are already approximated.
-                var x = options.Asymmetric
+                var x = asymmetric
                     ? ResponseCollector.Collect(working, [l.Output], calibration!, options.SamplesPerInput, options.Session)[l.Output]
                     : y;
                 bool nonlinear = options.Nonlinear && l.FollowingRelu != null;
                 ResponseMap map;
-                if (nonlinear) map = ResponseFit.Nonlinear(y, x, rank, options.NonlinearIterations, symmetric: !options.Asymmetric);
-                else if (options.Asymmetric) map = ResponseFit.Regress(y, x, rank);
+                if (nonlinear) map = ResponseFit.Nonlinear(y, x, rank, options.NonlinearIterations, symmetric: !asymmetric);
+                else if (asymmetric) map = ResponseFit.Regress(y, x, rank);
                 else map = ResponseFit.Pca(y, rank);
-                report.Note = (options.Asymmetric ? "asymmetric " : "") + (nonlinear ? "nonlinear" : "linear");
-                _ = spectrum;
+                report.Note = (asymmetric ? "asymmetric " : options.Asymmetric ? $"symmetric ({y.Cols} samples for {l.Outputs} channels) " : "")
+                    + (nonlinear ? "nonlinear" : "linear");
                 return PcaLayer.Build(graph, l, map);
             }
         }

@@ -22,6 +22,15 @@ public enum FlattenMode
     Cp,
 }
 
+/// <summary>What rank selection counts as a layer's cost.</summary>
+public enum RankCost
+{
+    /// <summary>Multiply-accumulates as a direct convolution would do them (ignores Winograd, tiling and per-layer overheads).</summary>
+    Macs,
+    /// <summary>Measured time of the layer and of its replacement at candidate ranks, through the runtime's real kernels (<see cref="ILayerTimer"/>).</summary>
+    Time,
+}
+
 /// <summary>Which layers a method applies to and what a given rank costs.</summary>
 public static class LayerCosts
 {

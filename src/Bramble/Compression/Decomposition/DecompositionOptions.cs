@@ -2,7 +2,7 @@ using Bramble.Runtime;
 
 namespace Bramble.Compression.Decomposition;
 
-/// <summary>What to decompose and how ranks are chosen. Exactly one of Rank/LayerRanks, Energy or Speedup drives the ranks.</summary>
+/// <summary>What to decompose and how ranks are chosen. Exactly one of Rank/LayerRanks, Energy, Speedup or SaveMs drives the ranks.</summary>
 public sealed record DecompositionOptions
 {
     public DecompositionMethod Method { get; init; } = DecompositionMethod.Pca;
@@ -17,8 +17,35 @@ public sealed record DecompositionOptions
     /// <summary>Keep at least this fraction of each layer's spectrum energy (PCA eigenvalues, squared singular values).</summary>
     public double? Energy { get; init; }
 
-    /// <summary>Divide the decomposable layers' total MACs by this, ranks chosen by Zhang's criterion.</summary>
+    /// <summary>Divide the decomposable layers' total cost (<see cref="Cost"/>: MACs or measured time) by this, ranks chosen by Zhang's criterion.</summary>
     public double? Speedup { get; init; }
+
+    /// <summary>Remove this many milliseconds from the decomposable layers' measured time (needs <see cref="RankCost.Time"/>), ranks by Zhang's criterion.</summary>
+    public double? SaveMs { get; init; }
+
+    /// <summary>What a rank costs: MACs (default: deterministic) or measured time.</summary>
+    public RankCost Cost { get; init; } = RankCost.Macs;
+
+    /// <summary>Times layers for <see cref="RankCost.Time"/>; null = a <see cref="SessionLayerTimer"/> with <see cref="Session"/>'s options.</summary>
+    public ILayerTimer? Timer { get; init; }
+
+    /// <summary>Batch size layers are timed at (0 = the model's own); small inputs at batch 1 are dominated by per-layer fixed costs.</summary>
+    public int TimingBatch { get; init; }
+
+    /// <summary>Alternating timed blocks per variant (each variant's fastest counts).</summary>
+    public int TimingRuns { get; init; } = 9;
+
+    /// <summary>
+    /// Ranks offered under time pricing are multiples of this (0 = the GEMM micro-kernel's row tile for the session's ISA:
+    /// the kernel pads rows to it anyway, so a rank between multiples costs the time of the next one and keeps less energy).
+    /// </summary>
+    public int RankTile { get; init; }
+
+    /// <summary>At most this many ranks are timed per layer for a budgeted selection (spread evenly over the useful range).</summary>
+    public int TimedRanks { get; init; } = 12;
+
+    /// <summary>Under time pricing a rank is offered only if the replacement is at least this many times faster than the layer.</summary>
+    public double MinimumTimeGain { get; init; } = 1.1;
 
     /// <summary>PCA: reconstruct ReLU(y) where a Relu follows the conv (Zhang's nonlinear solution).</summary>
     public bool Nonlinear { get; init; }

@@ -13,6 +13,10 @@ public sealed class LayerReport
     public long MacsBefore { get; init; }
     public long MacsAfter { get; set; }
 
+    /// <summary>What rank selection priced the layer at as it is and as chosen (MACs or measured ms, see <see cref="DecompositionResult.CostUnit"/>).</summary>
+    public double CostBefore { get; set; } = double.NaN;
+    public double CostAfter { get; set; } = double.NaN;
+
     /// <summary>Spectrum energy kept (PCA, SVD) or 1 − relative kernel error² (flattening); NaN when unknown.</summary>
     public double EnergyKept { get; set; } = double.NaN;
     public string Note { get; set; } = "";
@@ -29,10 +33,16 @@ public sealed class LayerReport
 }
 
 /// <summary>The decomposed model (the caller disposes it) and the per-layer report.</summary>
-public sealed class DecompositionResult(Model model, List<LayerReport> layers) : IDisposable
+public sealed class DecompositionResult(Model model, List<LayerReport> layers, string costUnit = "MACs") : IDisposable
 {
     public Model Model { get; } = model;
     public List<LayerReport> Layers { get; } = layers;
+
+    /// <summary>Unit of the layers' <see cref="LayerReport.CostBefore"/>/<see cref="LayerReport.CostAfter"/>, e.g. "MACs" or "ms (thread CPU time, 1 thread(s), batch 8)".</summary>
+    public string CostUnit { get; } = costUnit;
+
+    /// <summary>Why the result misses what was asked (e.g. a speedup no offered rank reaches); null when it does not.</summary>
+    public string? Warning { get; init; }
 
     public void Dispose() => Model.Dispose();
 }

@@ -68,6 +68,15 @@ public sealed class LayerInfo
         ? $"{Inputs}→{Outputs} {KernelH}x{KernelW}" + (StrideH > 1 || StrideW > 1 ? $"/s{StrideH}" : "")
         : $"{Inputs}→{Outputs} fc";
 
+    /// <summary>The same layer (weights shared) as computed by <paramref name="node"/> at batch <paramref name="batch"/>: for timing probes.</summary>
+    public LayerInfo Rebound(Node node, int batch) => new()
+    {
+        Node = node, Kind = Kind, Outputs = Outputs, Inputs = Inputs, KernelH = KernelH, KernelW = KernelW,
+        StrideH = StrideH, StrideW = StrideW, DilationH = DilationH, DilationW = DilationW,
+        PadTop = PadTop, PadLeft = PadLeft, PadBottom = PadBottom, PadRight = PadRight,
+        Batch = batch, InH = InH, InW = InW, OutH = OutH, OutW = OutW, Weights = Weights, Bias = Bias,
+    };
+
     /// <summary>The layers in <paramref name="model"/> that decompositions can rewrite, in graph order.</summary>
     /// <param name="model">The model to search.</param>
     /// <param name="shapes">Value shapes from a plan of the model (every conv input must be known).</param>

@@ -146,7 +146,7 @@ public class DecomposerTests
         var y = new DenseMatrix(10, 300);
         for (int i = 0; i < y.Data.Length; i++) y.Data[i] = random.NextDouble() * (1 + i % 10);
         var spectrum = ResponseFit.Spectrum(y).Values;
-        var candidate = new RankCandidate { OriginalMacs = 100, MacsAt = r => r, MaxUsefulRank = 10, Spectrum = spectrum };
+        var candidate = new RankCandidate { OriginalCost = 100, Options = [], Spectrum = spectrum };
         double previous = 0;
         for (int r = 1; r <= 10; r++)
         {
@@ -265,14 +265,15 @@ public class DecomposerTests
     public void Budgeted_selection_prefers_the_layer_with_the_flatter_loss()
     {
         // Layer A's energy is concentrated (cheap to cut), layer B's is flat: the budget should come from A.
-        var a = new RankCandidate { OriginalMacs = 1000, MacsAt = r => 100L * r, MaxUsefulRank = 8, Spectrum = [100, 1, 1, 1, 1, 1, 1, 1, 1, 1] };
-        var b = new RankCandidate { OriginalMacs = 1000, MacsAt = r => 100L * r, MaxUsefulRank = 8, Spectrum = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] };
+        var byMacs = Enumerable.Range(1, 8).Select(r => new RankOption(r, 100.0 * r)).ToList();
+        var a = new RankCandidate { OriginalCost = 1000, Options = byMacs, Spectrum = [100, 1, 1, 1, 1, 1, 1, 1, 1, 1] };
+        var b = new RankCandidate { OriginalCost = 1000, Options = byMacs, Spectrum = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] };
         var ranks = RankSelection.ForBudget([a, b], 1000);
         Assert.True(100L * ranks[0] + 100L * ranks[1] <= 1000);
         Assert.True(ranks[0] < ranks[1], $"ranks {ranks[0]}, {ranks[1]}");
         Assert.Equal(1, RankSelection.ForEnergy(a, 0.9));  // 100/109 = 0.917
         Assert.Equal(5, RankSelection.ForEnergy(a, 0.95)); // 103/109 = 0.945 < 0.95 <= 104/109
-        Assert.Equal(0, RankSelection.ForEnergy(b, 1.0));  // full rank (10) would not save MACs (useful up to 8)
+        Assert.Equal(0, RankSelection.ForEnergy(b, 1.0));  // full rank (10) is not on offer (useful up to 8)
     }
 
     [Fact]
