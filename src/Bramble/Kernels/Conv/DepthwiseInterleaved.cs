@@ -15,8 +15,8 @@ namespace Bramble.Kernels.Conv;
 /// <remarks>
 /// On the small planes of late MobileNet layers (7², 14², 28²) the width-vectorised kernels spend most of a
 /// channel's time on per-plane set-up, borders and partial vectors (a 7-wide row is under one 8-lane vector);
-/// here the plane size does not matter, and the two transpositions run as 8×8 register transposes over the
-/// flattened planes (AVX; other widths move pixel by pixel).
+/// here the plane size does not matter, and the two transpositions run as register transposes over the
+/// flattened planes (8×8 with AVX, 4×4 with SSE or NEON).
 /// Four output pixels are computed together so four independent FMA chains hide the FMA latency.
 /// Bias seeds the accumulators; Relu/Clip are a clamp in registers, other activations run over the interleaved
 /// result (same formula per element) before it is written back. Results depend only on the channel, not on how
@@ -30,8 +30,14 @@ internal static unsafe class DepthwiseInterleaved
     /// <summary>Most kernel taps: the interleaved weights (taps × lanes) live on the stack.</summary>
     internal const int MaxTaps = 64;
 
-    /// <summary>Whether this kernel is the faster choice for <paramref name="g"/> under <paramref name="isa"/>.</summary>
-    public static bool Suits(in ConvGeometry g, Isa isa) => g.OutHeight * g.OutWidth <= MaxOutputPixels && Supports(g, isa);
+    /// <summary>
+    /// Whether this kernel is the faster choice for <paramref name="g"/> under <paramref name="isa"/>: small planes, and
+    /// kernels other than 3×3 (stride 1/2) at any size, whose plane kernel works on a padded copy with a loop per tap
+    /// (PP-OCR det's 5×5 at 40²: 1.15 → 0.66–0.84 ms). Larger 3×3 planes stay with Depthwise3x3: at stride 2 on 56²–64²
+    /// planes this kernel measured no faster (BlazeFace 24 @64: 0.11 → 0.18–0.20 ms).
+    /// </summary>
+    public static bool Suits(in ConvGeometry g, Isa isa) =>
+        (g.OutHeight * g.OutWidth <= MaxOutputPixels || !Depthwise3x3.Handles(g)) && Supports(g, isa);
 
     /// <summary>Whether this kernel can run <paramref name="g"/> under <paramref name="isa"/> at all.</summary>
     public static bool Supports(in ConvGeometry g, Isa isa) =>

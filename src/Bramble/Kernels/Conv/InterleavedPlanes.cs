@@ -7,14 +7,15 @@ namespace Bramble.Kernels.Conv;
 /// Moves a block of Count planes (channels) between planar NCHW layout and the interleaved layout the
 /// channel-vectorised kernels work in (pixel-major, one vector of channels per pixel), with a border of
 /// padding on the way in. Shared by <see cref="DepthwiseInterleaved"/> (zero padding) and the small-plane
-/// max pool (padding −∞). With AVX both directions run as 8×8 register transposes over flattened planes.
+/// max pool (padding −∞). Both directions run as register transposes over flattened planes: 8×8 with AVX, 4×4
+/// with SSE or NEON.
 /// </summary>
 internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF<TV> where TV : struct
 {
     /// <summary>
     /// Planes x, x + h·wd, … (<paramref name="lanes"/> of them, each h × wd) into the padded interleaved plane
     /// (hp × wp pixels of Count lanes, input pixel (iy, ix) at (iy + pt, ix + pl)); absent lanes and the padding
-    /// are <paramref name="fill"/>. Whole input rows go through 8×8 register transposes over the flattened
+    /// are <paramref name="fill"/>. Whole input rows go through square register transposes over the flattened
     /// planes (a 7-wide row is shorter than one block), the rest pixel by pixel.
     /// </summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
@@ -76,6 +77,23 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
                 Vector256.Store(r7, Next(ref d0, ref col, wd, wp, v));
             }
         }
+        else if (typeof(TV) == typeof(Vector128<float>) && Transpose4x4.Supported)
+        {
+            var zero = Vector128.Create(fill);
+            for (; pix + 4 <= p1; pix += 4)
+            {
+                float* s = x + pix;
+                var r0 = Vector128.Load(s);
+                var r1 = lanes > 1 ? Vector128.Load(s + image) : zero;
+                var r2 = lanes > 2 ? Vector128.Load(s + 2 * image) : zero;
+                var r3 = lanes > 3 ? Vector128.Load(s + 3 * image) : zero;
+                Transpose4x4.Run(ref r0, ref r1, ref r2, ref r3);
+                Vector128.Store(r0, Next(ref d0, ref col, wd, wp, v));
+                Vector128.Store(r1, Next(ref d0, ref col, wd, wp, v));
+                Vector128.Store(r2, Next(ref d0, ref col, wd, wp, v));
+                Vector128.Store(r3, Next(ref d0, ref col, wd, wp, v));
+            }
+        }
         for (; pix < p1; pix++) Pixel(x, image, pix, Next(ref d0, ref col, wd, wp, v), lanes, v, fill);
     }
 
@@ -126,6 +144,21 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
                 if (lanes > 5) Vector256.Store(r5, o + 5L * n);
                 if (lanes > 6) Vector256.Store(r6, o + 6L * n);
                 if (lanes > 7) Vector256.Store(r7, o + 7L * n);
+            }
+        }
+        else if (typeof(TV) == typeof(Vector128<float>) && Transpose4x4.Supported)
+        {
+            for (; pix + 4 <= n; pix += 4)
+            {
+                float* s = result + (long)pix * 4;
+                var r0 = Vector128.Load(s); var r1 = Vector128.Load(s + 4);
+                var r2 = Vector128.Load(s + 8); var r3 = Vector128.Load(s + 12);
+                Transpose4x4.Run(ref r0, ref r1, ref r2, ref r3);
+                float* o = y + pix;
+                Vector128.Store(r0, o);
+                if (lanes > 1) Vector128.Store(r1, o + n);
+                if (lanes > 2) Vector128.Store(r2, o + 2L * n);
+                if (lanes > 3) Vector128.Store(r3, o + 3L * n);
             }
         }
         for (int c = 0; c < lanes; c++)
