@@ -19,11 +19,11 @@ public sealed record SpeedCheckResult(double MinSpeedup, IReadOnlyList<LayerTimi
 /// <summary>
 /// Measured per-layer keep-float for speed (the other half of "a layer stays float when its integer kernel would
 /// not be faster or its error is too large"): the float model and the quantized model are profiled node by node
-/// on one sample (minimum over repeated profiles); each int8 layer is charged its kernel plus the quantize/dequantize nodes it causes
-/// (<see cref="LayerCostAttribution"/>) and stays int8 only when that beats its float time by the required
-/// factor; float ops the float model fuses into a layer but the int8 model runs apart are charged to it too.
-/// Making a layer float changes its neighbours' conversions, so the quantized model is profiled again
-/// until no further layer loses, at most <see cref="MaxRounds"/> times.
+/// on one sample (minimum over repeated profiles). Each int8 layer is charged its kernel plus the quantize /
+/// dequantize nodes it causes and the float ops the float model fuses into it but the int8 model runs apart
+/// (<see cref="LayerCostAttribution"/>), and stays int8 only when that beats its float time by the required factor.
+/// Making a layer float changes its neighbours' conversions, so the quantized model is profiled again until no
+/// further layer loses, at most <see cref="MaxRounds"/> times.
 /// </summary>
 public static class LayerSpeedCheck
 {
