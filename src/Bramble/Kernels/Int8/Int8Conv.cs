@@ -23,7 +23,8 @@ public sealed unsafe partial class Int8Conv
     private readonly int _kernelSize, _kPairs, _blockColumns;
     private readonly int[] _bias;
     private readonly float[] _multiplier;
-    // Per group: ceil(Mg/4) panels × kPairs × 4 int16 pairs (GEMM path; empty for depthwise).
+    // Per group: ceil(Mg/4) panels × kPairs × 4 int16 pairs (GEMM path; empty for depthwise); on the
+    // pair-plane path ceil(M/6) panels × kPairs × 6 pairs in that path's reduction order.
     private readonly int[] _packed = [];
     // Depthwise: M × kernel taps (w − w_zp) as floats, see Int8Conv.Depthwise.cs.
     private readonly float[] _taps = [];
@@ -88,6 +89,18 @@ public sealed unsafe partial class Int8Conv
                     _taps[c * _kernelSize + t] = QuantParams.Load(w.Data, (long)c * _kernelSize + t, wSigned) - QuantParams.ZeroPoint(wZp, c);
             return;
         }
+        if (UsesPairPlanes(p))
+        {
+            _pairPlanes = true;
+            _cPairs = (p.InChannels + 1) / 2;
+            _hp = win.Output[1] + (win.Kernel[1] - 1) * win.Dilation[1];
+            _wp = win.Output[2] + (win.Kernel[2] - 1) * win.Dilation[2];
+            _planeInts = _hp * _wp + PlaneSlack;
+            _flatColumns = (win.Output[1] - 1) * _wp + win.Output[2];
+            _tiles = (_flatColumns + PairPlaneKernels.NR - 1) / PairPlaneKernels.NR;
+            _packed = PackPairPlaneWeights(p, w, wZp, _cPairs, _wp, _planeInts, out _offsets);
+            return;
+        }
         int panels = (mg + Int8MicroKernels.MR - 1) / Int8MicroKernels.MR;
         _groupStride = panels * _kPairs * Int8MicroKernels.MR;
         _packed = GC.AllocateArray<int>(_groupStride * p.Group, pinned: true);
@@ -114,7 +127,7 @@ public sealed unsafe partial class Int8Conv
 
     /// <summary>Kernel description for profiles.</summary>
     public string Name => _depthwise ? "int8 depthwise " + (_isa == Isa.Scalar ? "scalar" : _isa == Isa.Vector128 ? "v128" : "v256 fma")
-        : "int8 gemm " + _isa switch
+        : (_pairPlanes ? "int8 pair-plane " : "int8 gemm ") + _isa switch
         {
             Isa.Scalar => "scalar",
             Isa.Vector128 => "v128",
@@ -123,7 +136,8 @@ public sealed unsafe partial class Int8Conv
 
     public void Run(Tensor x, Tensor y, WorkerPool pool)
     {
-        if (_depthwise)
+        if (_pairPlanes) RunPairPlanes(x.Data, y.Data, pool);
+        else if (_depthwise)
         {
             var body = new DepthwiseBody { Kernel = this, X = x.Data, Y = y.Data };
             pool.For(_p.Batch * _p.OutChannels, ref body);

@@ -146,6 +146,55 @@ public class Int8ConvTests
         }
     }
 
+    /// <summary>
+    /// Stride-1 ungrouped shapes take the pair-plane path (no im2col): 1×1 and k×k, odd and single input
+    /// channels (the zero half of the last pair), output-channel counts off the 6-row panel, dilation,
+    /// asymmetric padding, maps narrower than a 16-column tile and ones whose last tile is ragged, batch 2
+    /// and two threads. The non-square 3×1 kernel checks the row/column offsets are not swapped.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void PairPlaneShapesAreBitExact(Isa isa)
+    {
+        var rng = new Random(53 + (int)isa);
+        // c, m, kh, kw, pads (top, left, bottom, right), dilation, h, w, batch
+        int[][] shapes =
+        [
+            [1, 5, 3, 3, 1, 1, 1, 1, 1, 9, 11, 1], [7, 13, 3, 3, 1, 1, 1, 1, 1, 7, 7, 2], [16, 6, 1, 1, 0, 0, 0, 0, 1, 5, 9, 1],
+            [5, 19, 3, 3, 0, 2, 1, 0, 2, 12, 17, 1], [4, 8, 3, 1, 1, 0, 1, 0, 1, 6, 21, 2], [3, 12, 5, 5, 2, 2, 2, 2, 1, 3, 4, 1],
+            [10, 7, 3, 3, 1, 1, 1, 1, 1, 30, 33, 1], [2, 3, 2, 2, 0, 0, 1, 1, 1, 1, 37, 1],
+        ];
+        foreach (var s in shapes)
+        {
+            int c = s[0], m = s[1], kh = s[2], kw = s[3], d = s[8];
+            bool signedX = rng.Next(2) == 1, signedY = rng.Next(2) == 1;
+            var xType = signedX ? DataType.Int8 : DataType.UInt8;
+            var yType = signedY ? DataType.Int8 : DataType.UInt8;
+            var node = new Node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], "qconv")
+                .With(Bramble.Graph.Attribute.Of("dilations", new long[] { d, d }))
+                .With(Bramble.Graph.Attribute.Of("pads", new long[] { s[4], s[5], s[6], s[7] }));
+            using var x = Random8(rng, xType, s[11], c, s[9], s[10]);
+            var wScale = new float[m];
+            var wZp = new sbyte[m];
+            for (int j = 0; j < m; j++) { wScale[j] = 0.002f + (float)rng.NextDouble() * 0.01f; wZp[j] = (sbyte)rng.Next(-2, 3); }
+            var bias = new int[m];
+            for (int j = 0; j < m; j++) bias[j] = rng.Next(-3000, 3000);
+            var constants = new Dictionary<string, Tensor>
+            {
+                ["xs"] = Tensor.Scalar(0.02f), ["xz"] = ZeroPoint(xType, signedX ? -7 : 125),
+                ["w"] = Random8(rng, DataType.Int8, m, c, kh, kw), ["ws"] = Tensor.FromArray(wScale, m),
+                ["wz"] = Tensor.FromArray(wZp, m), ["ys"] = Tensor.Scalar(0.05f + c * kh * kw * 0.004f), ["yz"] = ZeroPoint(yType, signedY ? 3 : 120),
+                ["b"] = Tensor.FromArray(bias, m),
+            };
+            var (reference, fast, kernel) = RunBoth(node, x, constants, isa, 1 + s[11] % 2);
+            Assert.StartsWith("int8 pair-plane", kernel);
+            Assert.Equal(reference.Length, fast.Length);
+            for (int j = 0; j < reference.Length; j++)
+                if (reference[j] != fast[j]) Assert.Fail($"{kernel} {string.Join(',', s)}: element {j} reference {reference[j]} fast {fast[j]}");
+            foreach (var t in constants.Values) t.Dispose();
+        }
+    }
+
     private static Tensor ZeroPoint(DataType type, int value) =>
         type == DataType.Int8 ? Tensor.Scalar((sbyte)value) : Tensor.Scalar((byte)value);
 }
