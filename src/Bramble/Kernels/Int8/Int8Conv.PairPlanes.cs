@@ -8,35 +8,51 @@ using Bramble.Ops.Quantized;
 namespace Bramble.Kernels.Int8;
 
 /// <summary>
-/// The pair-plane path for ungrouped stride-1 convolutions (any kernel size, dilation and padding, 1×1
+/// The pair-plane path for ungrouped convolutions (any kernel size, stride, dilation and padding, 1×1
 /// included): instead of an im2col copy that repeats every input value k·k times, the input is written once
 /// into zero-padded "pair planes" — plane p holds, per padded pixel, the int32 pair (x[2p] − zp, x[2p+1] − zp)
-/// in int16 halves. Output pixels are numbered over the padded width Wp (q = oh·Wp + ow), so the input pixel
-/// that tap (ky, kx) of output q reads is q + ky·dh·Wp + kx·dw: for every reduction pair the 16 columns of a
-/// tile are 16 consecutive ints of one plane, loaded straight by <see cref="PairPlaneKernels"/>. The Wp − ow0
-/// columns per row that fall in the padding are computed and dropped (a few percent on wide maps).
+/// in int16 halves. A strided convolution splits each plane into sh·sw phases (padded rows ≡ py mod sh,
+/// columns ≡ px mod sw), so that in every phase consecutive outputs read consecutive pixels. Output pixels
+/// are numbered over the grid width Wq (q = oh·Wq + ow), so the pixel that tap (ky, kx) of output q reads is
+/// q + ⌊ky·dh/sh⌋·Wq + ⌊kx·dw/sw⌋ in phase (ky·dh mod sh, kx·dw mod sw): for every reduction pair the 16
+/// columns of a tile are 16 consecutive ints, loaded straight by <see cref="PairPlaneKernels"/>. The
+/// Wq − ow0 columns per row that fall past the edge are computed and dropped (a few percent on wide maps).
 /// </summary>
 public sealed unsafe partial class Int8Conv
 {
     private const int PlaneSlack = PairPlaneKernels.NR;
     private readonly bool _pairPlanes;
-    private readonly int _cPairs, _hp, _wp, _planeInts, _flatColumns, _tiles;
+    private readonly int _cPairs, _hq, _wq, _phaseInts, _planeInts, _flatColumns, _tiles;
     // Per reduction pair kk (channel pair outer, then ky, kx): its input offset from a column's pixel.
     private readonly int[] _offsets = [];
+    // Which phases (py · sw + px) some tap reads: the others are never built.
+    private readonly bool[] _phaseUsed = [];
 
-    private static bool UsesPairPlanes(ConvParameters p) =>
-        p.Group == 1 && p.Window.Stride[0] == 1 && p.Window.Stride[1] == 1 && p.Window.Stride[2] == 1 && p.Window.Kernel[0] == 1;
+    private static bool UsesPairPlanes(ConvParameters p) => p.Group == 1 && p.Window.Kernel[0] == 1;
 
-    /// <summary>Weight panels of 6 rows over the pair-plane reduction order, and the tap offsets.</summary>
-    private static int[] PackPairPlaneWeights(ConvParameters p, Tensors.Tensor w, Tensors.Tensor? wZp, int cPairs, int wp, int planeInts, out int[] offsets)
+    /// <summary>Grid geometry: phase rows and columns, and each phase's ints.</summary>
+    private static (int Hq, int Wq) PhaseGrid(SlidingWindow win) =>
+        (win.Output[1] + (win.Kernel[1] - 1) * win.Dilation[1] / win.Stride[1],
+         win.Output[2] + (win.Kernel[2] - 1) * win.Dilation[2] / win.Stride[2]);
+
+    /// <summary>Weight panels of 6 rows over the pair-plane reduction order, the tap offsets and the phases they read.</summary>
+    private static int[] PackPairPlaneWeights(ConvParameters p, Tensors.Tensor w, Tensors.Tensor? wZp, int cPairs, int wq, int phaseInts,
+        int planeInts, out int[] offsets, out bool[] phaseUsed)
     {
         var win = p.Window;
         int taps = win.KernelSize, kw = win.Kernel[2], c = p.InChannels, m = p.OutChannels;
+        int sh = win.Stride[1], sw = win.Stride[2];
         int kPairs = cPairs * taps;
         offsets = new int[kPairs];
-        for (int cp = 0; cp < cPairs; cp++)
-            for (int t = 0; t < taps; t++)
-                offsets[cp * taps + t] = cp * planeInts + t / kw * win.Dilation[1] * wp + t % kw * win.Dilation[2];
+        phaseUsed = new bool[sh * sw];
+        for (int t = 0; t < taps; t++)
+        {
+            int dy = t / kw * win.Dilation[1], dx = t % kw * win.Dilation[2];
+            int phase = dy % sh * sw + dx % sw;
+            phaseUsed[phase] = true;
+            for (int cp = 0; cp < cPairs; cp++)
+                offsets[cp * taps + t] = cp * planeInts + phase * phaseInts + dy / sh * wq + dx / sw;
+        }
         const int MR = PairPlaneKernels.MR;
         bool wSigned = w.Type == Tensors.DataType.Int8;
         int panels = (m + MR - 1) / MR;
@@ -61,9 +77,11 @@ public sealed unsafe partial class Int8Conv
         int* planes = PairPlaneBuffer(_cPairs * _planeInts);
         // Tiles per block: enough blocks for every thread to claim several, at most what keeps a block's
         // slice of the planes (its rows plus the kernel's reach, over all channel pairs) near L2-resident.
-        int rowBytes = _cPairs * _wp * sizeof(int);
-        int reachRows = _hp - _p.Window.Output[1] + 1;
-        int byCache = Math.Max(1, ((192 * 1024 / Math.Max(1, rowBytes) - reachRows) * _wp) / PairPlaneKernels.NR);
+        int phases = 0;
+        foreach (bool used in _phaseUsed) phases += used ? 1 : 0;
+        int rowBytes = _cPairs * phases * _wq * sizeof(int);
+        int reachRows = _hq - _p.Window.Output[1] + 1;
+        int byCache = Math.Max(1, ((192 * 1024 / Math.Max(1, rowBytes) - reachRows) * _wq) / PairPlaneKernels.NR);
         int byThreads = Math.Max(1, _tiles / (4 * pool.ThreadCount));
         int tilesPerBlock = Math.Min(byCache, byThreads);
         int blocks = (_tiles + tilesPerBlock - 1) / tilesPerBlock;
@@ -114,27 +132,49 @@ public sealed unsafe partial class Int8Conv
         }
     }
 
-    /// <summary>Plane <paramref name="cp"/>: padded rows of (x[2cp] − zp, x[2cp+1] − zp) pairs, zero in the padding.</summary>
+    /// <summary>Plane <paramref name="cp"/>: the used phases' rows of (x[2cp] − zp, x[2cp+1] − zp) pairs, zero in the padding.</summary>
     private void BuildPairPlane(byte* x, int* plane, int cp)
     {
         var win = _p.Window;
         int h = win.Input[1], w = win.Input[2], pt = win.PadBegin[1], pl = win.PadBegin[2];
+        int sh = win.Stride[1], sw = win.Stride[2];
         long planeSize = (long)h * w;
         byte* first = x + 2L * cp * planeSize;
         byte* second = 2 * cp + 1 < _p.InChannels ? first + planeSize : null;
-        int inRow = Math.Min(w, _wp - pl);
-        for (int r = 0; r < _hp; r++)
+        for (int phase = 0; phase < _phaseUsed.Length; phase++)
         {
-            int* row = plane + (long)r * _wp;
-            int ih = r - pt;
-            if ((uint)ih >= (uint)h)
+            if (!_phaseUsed[phase]) continue;
+            int py = phase / sw, px = phase % sw;
+            // Grid columns j whose input column iw = px + j·sw − pl lies in [0, w).
+            int jLo = Math.Min(_wq, Math.Max(0, (pl - px + sw - 1) / sw));
+            int jHi = Math.Clamp((w + pl - px + sw - 1) / sw, jLo, _wq);
+            int* rows = plane + (long)phase * _phaseInts;
+            for (int i = 0; i < _hq; i++)
             {
-                new Span<int>(row, _wp).Clear();
-                continue;
+                int* row = rows + (long)i * _wq;
+                int ih = py + i * sh - pt;
+                if ((uint)ih >= (uint)h || jHi == jLo)
+                {
+                    new Span<int>(row, _wq).Clear();
+                    continue;
+                }
+                new Span<int>(row, jLo).Clear();
+                long start = (long)ih * w + px + jLo * sw - pl;
+                if (sw == 1) PairRow(first + start, second == null ? null : second + start, jHi - jLo, row + jLo);
+                else PairRowStrided(first + start, second == null ? null : second + start, sw, jHi - jLo, row + jLo);
+                new Span<int>(row + jHi, _wq - jHi).Clear();
             }
-            new Span<int>(row, pl).Clear();
-            PairRow(first + (long)ih * w, second == null ? null : second + (long)ih * w, inRow, row + pl);
-            new Span<int>(row + pl + inRow, _wp - pl - inRow).Clear();
+        }
+    }
+
+    /// <summary>dst[i] = pair(a[i·step] − zp, b[i·step] − zp) for i &lt; count (b null: the high halves are 0).</summary>
+    private void PairRowStrided(byte* a, byte* b, int step, int count, int* dst)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            int lo = QuantParams.Load(a, (long)i * step, _xSigned) - _xZp;
+            int hi = b == null ? 0 : QuantParams.Load(b, (long)i * step, _xSigned) - _xZp;
+            dst[i] = Int8MicroKernels.Pair(lo, hi);
         }
     }
 
@@ -227,8 +267,8 @@ public sealed unsafe partial class Int8Conv
         int q = q0, end = Math.Min(q0 + PairPlaneKernels.NR, _flatColumns);
         while (q < end)
         {
-            int oh = q / _wp, ow = q % _wp;
-            int rowEnd = Math.Min(end, oh * _wp + ow0);
+            int oh = q / _wq, ow = q % _wq;
+            int rowEnd = Math.Min(end, oh * _wq + ow0);
             if (ow < ow0)
             {
                 runs[3 * count] = q - q0;
@@ -236,7 +276,7 @@ public sealed unsafe partial class Int8Conv
                 runs[3 * count + 2] = rowEnd - q;
                 count++;
             }
-            q = (oh + 1) * _wp;
+            q = (oh + 1) * _wq;
         }
         return count;
     }

@@ -93,12 +93,12 @@ public sealed unsafe partial class Int8Conv
         {
             _pairPlanes = true;
             _cPairs = (p.InChannels + 1) / 2;
-            _hp = win.Output[1] + (win.Kernel[1] - 1) * win.Dilation[1];
-            _wp = win.Output[2] + (win.Kernel[2] - 1) * win.Dilation[2];
-            _planeInts = _hp * _wp + PlaneSlack;
-            _flatColumns = (win.Output[1] - 1) * _wp + win.Output[2];
+            (_hq, _wq) = PhaseGrid(win);
+            _phaseInts = _hq * _wq;
+            _planeInts = win.Stride[1] * win.Stride[2] * _phaseInts + PlaneSlack;
+            _flatColumns = (win.Output[1] - 1) * _wq + win.Output[2];
             _tiles = (_flatColumns + PairPlaneKernels.NR - 1) / PairPlaneKernels.NR;
-            _packed = PackPairPlaneWeights(p, w, wZp, _cPairs, _wp, _planeInts, out _offsets);
+            _packed = PackPairPlaneWeights(p, w, wZp, _cPairs, _wq, _phaseInts, _planeInts, out _offsets, out _phaseUsed);
             return;
         }
         int panels = (mg + Int8MicroKernels.MR - 1) / Int8MicroKernels.MR;

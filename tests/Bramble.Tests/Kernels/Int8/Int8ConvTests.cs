@@ -147,22 +147,25 @@ public class Int8ConvTests
     }
 
     /// <summary>
-    /// Stride-1 ungrouped shapes take the pair-plane path (no im2col): 1×1 and k×k, odd and single input
-    /// channels (the zero half of the last pair), output-channel counts off the 6-row panel, dilation,
-    /// asymmetric padding, maps narrower than a 16-column tile and ones whose last tile is ragged, batch 2
-    /// and two threads. The non-square 3×1 kernel checks the row/column offsets are not swapped.
+    /// Ungrouped shapes take the pair-plane path (no im2col): 1×1 and k×k, odd and single input channels (the
+    /// zero half of the last pair), output-channel counts off the 6-row panel, dilation, asymmetric padding,
+    /// maps narrower than a 16-column tile and ones whose last tile is ragged, batch 2, two threads, and
+    /// strides (phase planes) equal and unequal in the two directions, including a 1×1 stride 2 that reads
+    /// one phase of four. The non-square kernels check the row/column offsets are not swapped.
     /// </summary>
     [Theory]
     [MemberData(nameof(Caps))]
     public void PairPlaneShapesAreBitExact(Isa isa)
     {
         var rng = new Random(53 + (int)isa);
-        // c, m, kh, kw, pads (top, left, bottom, right), dilation, h, w, batch
+        // c, m, kh, kw, pads (top, left, bottom, right), dilation, h, w, batch, stride h, stride w
         int[][] shapes =
         [
-            [1, 5, 3, 3, 1, 1, 1, 1, 1, 9, 11, 1], [7, 13, 3, 3, 1, 1, 1, 1, 1, 7, 7, 2], [16, 6, 1, 1, 0, 0, 0, 0, 1, 5, 9, 1],
-            [5, 19, 3, 3, 0, 2, 1, 0, 2, 12, 17, 1], [4, 8, 3, 1, 1, 0, 1, 0, 1, 6, 21, 2], [3, 12, 5, 5, 2, 2, 2, 2, 1, 3, 4, 1],
-            [10, 7, 3, 3, 1, 1, 1, 1, 1, 30, 33, 1], [2, 3, 2, 2, 0, 0, 1, 1, 1, 1, 37, 1],
+            [1, 5, 3, 3, 1, 1, 1, 1, 1, 9, 11, 1, 1, 1], [7, 13, 3, 3, 1, 1, 1, 1, 1, 7, 7, 2, 1, 1], [16, 6, 1, 1, 0, 0, 0, 0, 1, 5, 9, 1, 1, 1],
+            [5, 19, 3, 3, 0, 2, 1, 0, 2, 12, 17, 1, 1, 1], [4, 8, 3, 1, 1, 0, 1, 0, 1, 6, 21, 2, 1, 1], [3, 12, 5, 5, 2, 2, 2, 2, 1, 3, 4, 1, 1, 1],
+            [10, 7, 3, 3, 1, 1, 1, 1, 1, 30, 33, 1, 1, 1], [2, 3, 2, 2, 0, 0, 1, 1, 1, 1, 37, 1, 1, 1],
+            [3, 8, 7, 7, 3, 3, 3, 3, 1, 23, 30, 1, 2, 2], [9, 14, 3, 3, 1, 1, 1, 1, 1, 15, 16, 2, 2, 2], [6, 7, 1, 1, 0, 0, 0, 0, 1, 13, 11, 1, 2, 2],
+            [5, 6, 3, 3, 0, 1, 2, 0, 2, 17, 19, 1, 3, 2], [4, 9, 2, 4, 1, 0, 0, 2, 1, 10, 26, 1, 1, 3],
         ];
         foreach (var s in shapes)
         {
@@ -171,6 +174,7 @@ public class Int8ConvTests
             var xType = signedX ? DataType.Int8 : DataType.UInt8;
             var yType = signedY ? DataType.Int8 : DataType.UInt8;
             var node = new Node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], "qconv")
+                .With(Bramble.Graph.Attribute.Of("strides", new long[] { s[12], s[13] }))
                 .With(Bramble.Graph.Attribute.Of("dilations", new long[] { d, d }))
                 .With(Bramble.Graph.Attribute.Of("pads", new long[] { s[4], s[5], s[6], s[7] }));
             using var x = Random8(rng, xType, s[11], c, s[9], s[10]);
