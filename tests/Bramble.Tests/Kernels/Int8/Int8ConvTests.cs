@@ -155,7 +155,18 @@ public class Int8ConvTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Caps))]
-    public void PairPlaneShapesAreBitExact(Isa isa)
+    public void PairPlaneShapesAreBitExact(Isa isa) => PlaneShapesAreBitExact(isa, sevenBitWeights: false, "int8 pair-plane");
+
+    /// <summary>
+    /// The same shapes with weights within ±64 of their zero point take the quad-plane path on x86 (pmaddubsw,
+    /// exact only in that range); the weights hit ±64 and the activations 0 and 255, the largest sums there are.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void QuadPlaneShapesAreBitExact(Isa isa) =>
+        PlaneShapesAreBitExact(isa, sevenBitWeights: true, System.Runtime.Intrinsics.X86.Ssse3.IsSupported ? "int8 quad-plane" : "int8 pair-plane");
+
+    private static void PlaneShapesAreBitExact(Isa isa, bool sevenBitWeights, string expectedKernel)
     {
         var rng = new Random(53 + (int)isa);
         // c, m, kh, kw, pads (top, left, bottom, right), dilation, h, w, batch, stride h, stride w
@@ -181,17 +192,26 @@ public class Int8ConvTests
             var wScale = new float[m];
             var wZp = new sbyte[m];
             for (int j = 0; j < m; j++) { wScale[j] = 0.002f + (float)rng.NextDouble() * 0.01f; wZp[j] = (sbyte)rng.Next(-2, 3); }
+            var weights = Random8(rng, DataType.Int8, m, c, kh, kw);
+            if (sevenBitWeights)
+            {
+                var ws = weights.AsSpan<sbyte>();
+                int perChannel = c * kh * kw;
+                for (int j = 0; j < ws.Length; j++) ws[j] = (sbyte)(wZp[j / perChannel] + rng.Next(4) switch { 0 => 64, 1 => -64, _ => rng.Next(-64, 65) });
+                var xs = x.AsSpan<byte>();
+                for (int j = 0; j < xs.Length; j += 3) xs[j] = (byte)(rng.Next(2) == 0 ? (signedX ? 0x80 : 0) : (signedX ? 0x7F : 255));
+            }
             var bias = new int[m];
             for (int j = 0; j < m; j++) bias[j] = rng.Next(-3000, 3000);
             var constants = new Dictionary<string, Tensor>
             {
                 ["xs"] = Tensor.Scalar(0.02f), ["xz"] = ZeroPoint(xType, signedX ? -7 : 125),
-                ["w"] = Random8(rng, DataType.Int8, m, c, kh, kw), ["ws"] = Tensor.FromArray(wScale, m),
+                ["w"] = weights, ["ws"] = Tensor.FromArray(wScale, m),
                 ["wz"] = Tensor.FromArray(wZp, m), ["ys"] = Tensor.Scalar(0.05f + c * kh * kw * 0.004f), ["yz"] = ZeroPoint(yType, signedY ? 3 : 120),
                 ["b"] = Tensor.FromArray(bias, m),
             };
             var (reference, fast, kernel) = RunBoth(node, x, constants, isa, 1 + s[11] % 2);
-            Assert.StartsWith("int8 pair-plane", kernel);
+            Assert.StartsWith(expectedKernel, kernel);
             Assert.Equal(reference.Length, fast.Length);
             for (int j = 0; j < reference.Length; j++)
                 if (reference[j] != fast[j]) Assert.Fail($"{kernel} {string.Join(',', s)}: element {j} reference {reference[j]} fast {fast[j]}");
