@@ -175,11 +175,14 @@ public sealed unsafe partial class Int8Conv
                     if (_quads) QuadPlaneKernels.Run(_isa, a, planes + q0, offsets, steps, acc);
                     else PairPlaneKernels.Run(_isa, a, planes + q0, offsets, steps, acc);
                     int runCount = PixelRuns(q0, runs);
+                    // A tile inside one output row is stored straight; one that straddles rows goes through a staging row.
+                    bool whole = runCount == 1 && runs[2] == NR;
                     for (int r = 0; r < rows; r++)
                     {
                         int mm = m0 + r;
-                        RequantizeRow.Run(_isa, acc + r * NR, NR, _bias[mm], _multiplier[mm], _yZp, _lo, _hi, bytes, _ySigned);
                         byte* dst = y + (long)mm * outSize;
+                        RequantizeRow.Run(_isa, acc + r * NR, NR, _bias[mm], _multiplier[mm], _yZp, _lo, _hi, whole ? dst + runs[1] : bytes, _ySigned);
+                        if (whole) continue;
                         for (int s = 0; s < runCount; s++)
                             Buffer.MemoryCopy(bytes + runs[3 * s], dst + runs[3 * s + 1], runs[3 * s + 2], runs[3 * s + 2]);
                     }
