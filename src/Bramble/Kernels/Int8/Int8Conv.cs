@@ -8,11 +8,13 @@ using Bramble.Tensors;
 namespace Bramble.Kernels.Int8;
 
 /// <summary>
-/// Fast QLinearConv for 1-D/2-D convolutions with constant weights and quantization parameters: weights
-/// pre-packed (zero point removed, int16 pairs in 4-row panels), activations packed per column block
-/// (im2col, zero point removed, padding = 0) and multiplied by <see cref="Int8MicroKernels"/>; depthwise
-/// convolutions take a direct per-channel path. Output is requantized with the fused range. Results are
-/// bit-exact with <see cref="IntegerConvReference"/> + <see cref="Requantize.One"/>.
+/// Fast QLinearConv for 1-D/2-D convolutions with constant weights and quantization parameters. Ungrouped
+/// convolutions take the plane path (Int8Conv.Planes.cs: the input written once into channel-pair or -quad
+/// planes that the micro-kernels read in place, no im2col); depthwise convolutions a direct per-channel path;
+/// other grouped ones an im2col per column block (zero point removed, padding = 0) multiplied by
+/// <see cref="Int8MicroKernels"/> against weights pre-packed as int16 pairs in 4-row panels. Output is
+/// requantized with the fused range. Results are bit-exact with <see cref="IntegerConvReference"/> +
+/// <see cref="Requantize.One"/>.
 /// </summary>
 public sealed unsafe partial class Int8Conv
 {

@@ -13,26 +13,38 @@ public unsafe class PlaneKernelTests
     {
         if (isa > CpuFeatures.Best) return;
         var rng = new Random(11);
-        foreach (int kPairs in new[] { 1, 2, 9, 64, 577 })
+        // Pair halves of ±255, the extremes of x − zp and w − zp.
+        int Word() => Int8MicroKernels.Pair(Extreme(rng), Extreme(rng));
+        AssertVectorMatchesScalar(rng, [1, 2, 9, 64, 577], Word, Word, &PairPlaneKernels.ScalarKernel,
+            (a, x, o, k, acc) => PairPlaneKernels.Run(isa, a, x, o, k, acc));
+    }
+
+    /// <summary>Random windows (offsets anywhere in the buffer) of random words: the vector kernel's tile equals the scalar one's.</summary>
+    private static void AssertVectorMatchesScalar(Random rng, int[] stepCounts, Func<int> weight, Func<int> activation,
+        delegate*<int*, int*, int*, int, int*, void> scalar, KernelCall vector)
+    {
+        const int MR = PairPlaneKernels.MR, NR = PairPlaneKernels.NR;
+        foreach (int steps in stepCounts)
         {
-            const int MR = PairPlaneKernels.MR, NR = PairPlaneKernels.NR;
-            int span = 3 * kPairs + 40;
-            var a = new int[kPairs * MR];
+            int span = 3 * steps + 40;
+            var a = new int[steps * MR];
             var x = new int[span + NR];
-            var offsets = new int[kPairs];
-            for (int i = 0; i < a.Length; i++) a[i] = Int8MicroKernels.Pair(Extreme(rng), Extreme(rng));
-            for (int i = 0; i < x.Length; i++) x[i] = Int8MicroKernels.Pair(Extreme(rng), Extreme(rng));
-            for (int i = 0; i < kPairs; i++) offsets[i] = rng.Next(span + 1);
+            var offsets = new int[steps];
+            for (int i = 0; i < a.Length; i++) a[i] = weight();
+            for (int i = 0; i < x.Length; i++) x[i] = activation();
+            for (int i = 0; i < steps; i++) offsets[i] = rng.Next(span + 1);
             var expected = new int[MR * NR];
             var actual = new int[MR * NR];
             fixed (int* pa = a, px = x, po = offsets, pe = expected, pr = actual)
             {
-                PairPlaneKernels.ScalarKernel(pa, px, po, kPairs, pe);
-                PairPlaneKernels.Run(isa, pa, px, po, kPairs, pr);
+                scalar(pa, px, po, steps, pe);
+                vector(pa, px, po, steps, pr);
             }
             Assert.Equal(expected, actual);
         }
     }
+
+    private delegate void KernelCall(int* a, int* x, int* offsets, int steps, int* acc);
 
     [Fact]
     public void ScalarKernelReadsEachPairsWindow()
@@ -58,26 +70,11 @@ public unsafe class PlaneKernelTests
     {
         if (isa > CpuFeatures.Best || !QuadPlaneKernels.Supported) return;
         var rng = new Random(13);
-        foreach (int kQuads in new[] { 1, 3, 9, 64, 301 })
-        {
-            const int MR = QuadPlaneKernels.MR, NR = QuadPlaneKernels.NR;
-            int span = 3 * kQuads + 40;
-            var a = new int[kQuads * MR];
-            var x = new int[span + NR];
-            var offsets = new int[kQuads];
-            // Weights at ±64 (the largest |w| pmaddubsw sums exactly) against activations of 0 and 255.
-            for (int i = 0; i < a.Length; i++) a[i] = Quad(rng, () => rng.Next(3) switch { 0 => 64, 1 => -64, _ => rng.Next(-64, 65) });
-            for (int i = 0; i < x.Length; i++) x[i] = Quad(rng, () => rng.Next(3) switch { 0 => 255, 1 => 0, _ => rng.Next(256) });
-            for (int i = 0; i < kQuads; i++) offsets[i] = rng.Next(span + 1);
-            var expected = new int[MR * NR];
-            var actual = new int[MR * NR];
-            fixed (int* pa = a, px = x, po = offsets, pe = expected, pr = actual)
-            {
-                QuadPlaneKernels.ScalarKernel(pa, px, po, kQuads, pe);
-                QuadPlaneKernels.Run(isa, pa, px, po, kQuads, pr);
-            }
-            Assert.Equal(expected, actual);
-        }
+        // Weights at ±64 (the largest |w| pmaddubsw sums exactly) against activations of 0 and 255.
+        AssertVectorMatchesScalar(rng, [1, 3, 9, 64, 301],
+            () => Quad(() => rng.Next(3) switch { 0 => 64, 1 => -64, _ => rng.Next(-64, 65) }),
+            () => Quad(() => rng.Next(3) switch { 0 => 255, 1 => 0, _ => rng.Next(256) }),
+            &QuadPlaneKernels.ScalarKernel, (a, x, o, k, acc) => QuadPlaneKernels.Run(isa, a, x, o, k, acc));
     }
 
     [Fact]
@@ -96,7 +93,7 @@ public unsafe class PlaneKernelTests
                 Assert.Equal(255 * -64 + c - 2 * r + 255 * 64, acc[r * NR + c]);
     }
 
-    private static int Quad(Random rng, Func<int> value) =>
+    private static int Quad(Func<int> value) =>
         (value() & 0xFF) | (value() & 0xFF) << 8 | (value() & 0xFF) << 16 | (value() & 0xFF) << 24;
 
     private static int Extreme(Random rng) => rng.Next(4) switch { 0 => 255, 1 => -255, _ => rng.Next(-255, 256) };
