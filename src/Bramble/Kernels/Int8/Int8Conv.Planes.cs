@@ -158,38 +158,59 @@ public sealed unsafe partial class Int8Conv
     {
         const int MR = PairPlaneKernels.MR, NR = PairPlaneKernels.NR;
         int* acc = Scratch(MR * NR + NR / sizeof(int), out var pin);
-        byte* bytes = (byte*)(acc + MR * NR);
-        int m = _p.OutChannels, outSize = _p.Window.OutputSize;
-        int steps = _offsets.Length;
+        var tile = new TileContext { Planes = planes, Y = y, Acc = acc, Bytes = (byte*)(acc + MR * NR) };
         // Per tile, the runs of real pixels: (first lane, output index, length); a 16-lane tile spans at most 16 runs.
         int* runs = stackalloc int[3 * NR];
+        int m = _p.OutChannels;
         fixed (int* packed = _packed, offsets = _offsets)
         {
-            for (int m0 = 0; m0 < m; m0 += MR)
+            tile.Packed = packed;
+            tile.Offsets = offsets;
+            // Weights that fit in L1 (short reductions: 1×1 convs over few channels) are swept per tile, so a
+            // tile's pixel runs are found once; larger ones keep a 6-row panel in L1 across the block's tiles.
+            if ((long)m * _offsets.Length * sizeof(int) <= 24 * 1024)
             {
-                int* a = packed + (long)m0 * steps;
-                int rows = Math.Min(MR, m - m0);
                 for (int t = t0; t < t1; t++)
                 {
-                    int q0 = t * NR;
-                    if (_quads) QuadPlaneKernels.Run(_isa, a, planes + q0, offsets, steps, acc);
-                    else PairPlaneKernels.Run(_isa, a, planes + q0, offsets, steps, acc);
-                    int runCount = PixelRuns(q0, runs);
-                    // A tile inside one output row is stored straight; one that straddles rows goes through a staging row.
-                    bool whole = runCount == 1 && runs[2] == NR;
-                    for (int r = 0; r < rows; r++)
-                    {
-                        int mm = m0 + r;
-                        byte* dst = y + (long)mm * outSize;
-                        RequantizeRow.Run(_isa, acc + r * NR, NR, _bias[mm], _multiplier[mm], _yZp, _lo, _hi, whole ? dst + runs[1] : bytes, _ySigned);
-                        if (whole) continue;
-                        for (int s = 0; s < runCount; s++)
-                            Buffer.MemoryCopy(bytes + runs[3 * s], dst + runs[3 * s + 1], runs[3 * s + 2], runs[3 * s + 2]);
-                    }
+                    int runCount = PixelRuns(t * NR, runs);
+                    for (int m0 = 0; m0 < m; m0 += MR) MultiplyTile(ref tile, m0, t, runs, runCount);
                 }
+            }
+            else
+            {
+                for (int m0 = 0; m0 < m; m0 += MR)
+                    for (int t = t0; t < t1; t++) MultiplyTile(ref tile, m0, t, runs, PixelRuns(t * NR, runs));
             }
         }
         GC.KeepAlive(pin);
+    }
+
+    private struct TileContext
+    {
+        public int* Planes, Packed, Offsets, Acc;
+        public byte* Y, Bytes;
+    }
+
+    /// <summary>Output channels [m0, m0 + 6) of tile <paramref name="t"/>: the micro-kernel, then requantization into the output.</summary>
+    private void MultiplyTile(ref TileContext c, int m0, int t, int* runs, int runCount)
+    {
+        const int MR = PairPlaneKernels.MR, NR = PairPlaneKernels.NR;
+        int steps = _offsets.Length, outSize = _p.Window.OutputSize;
+        int* a = c.Packed + (long)m0 * steps;
+        if (_quads) QuadPlaneKernels.Run(_isa, a, c.Planes + t * NR, c.Offsets, steps, c.Acc);
+        else PairPlaneKernels.Run(_isa, a, c.Planes + t * NR, c.Offsets, steps, c.Acc);
+        // A tile inside one output row is stored straight; one that straddles rows goes through a staging row.
+        bool whole = runCount == 1 && runs[2] == NR;
+        int rows = Math.Min(MR, _p.OutChannels - m0);
+        for (int r = 0; r < rows; r++)
+        {
+            int mm = m0 + r;
+            byte* dst = c.Y + (long)mm * outSize;
+            RequantizeRow.Run(_isa, c.Acc + r * NR, NR, _bias[mm], _multiplier[mm], _yZp, _lo, _hi, whole ? dst + runs[1] : c.Bytes, _ySigned);
+            if (whole) continue;
+            for (int s = 0; s < runCount; s++)
+                Buffer.MemoryCopy(c.Bytes + runs[3 * s], dst + runs[3 * s + 1], runs[3 * s + 2], runs[3 * s + 2]);
+        }
     }
 
     /// <summary>The runs of lanes of the tile starting at column <paramref name="q0"/> that are real output pixels.</summary>
