@@ -26,6 +26,7 @@ internal sealed class FineTuneArgs
     public Option<int> Batch { get; } = new("--finetune-batch") { Description = "Fine-tuning mini-batch size", DefaultValueFactory = _ => 64 };
     public Option<int> Images { get; } = new("--finetune-images") { Description = "Fine-tune on the first N training images only (0 = all)" };
     public Option<bool> Augment { get; } = new("--finetune-augment") { Description = "Fine-tune on randomly cropped (padding 2) and mirrored images" };
+    public Option<float> LabelSmoothing { get; } = new("--finetune-label-smoothing") { Description = "Share of the fine-tuning target spread over the other classes (e.g. 0.1, as the baselines were trained)" };
     public Option<float> Distill { get; } = new("--finetune-distill") { Description = "Share of the fine-tuning loss distilled from the uncompressed model's outputs (0 = labels only, 1 = teacher only)" };
     public Option<float> Temperature { get; } = new("--finetune-temperature") { Description = "Softmax temperature of --finetune-distill", DefaultValueFactory = _ => 4f };
     public Option<int> TestCount { get; } = new("--test-count") { Description = "Test images for the top-1 accuracy table (with --dataset)", DefaultValueFactory = _ => 10_000 };
@@ -39,8 +40,9 @@ internal sealed class FineTuneArgs
         Validation.AtLeast(TestCount, 1);
         InRange(LearningRate, "(0, 1)", v => v > 0 && v < 1);
         InRange(Distill, "[0, 1]", v => v >= 0 && v <= 1);
+        InRange(LabelSmoothing, "[0, 1)", v => v >= 0 && v < 1);
         InRange(Temperature, "(0, 100]", v => v > 0 && v <= 100);
-        foreach (var o in new Option[] { Epochs, LearningRate, Batch, Images, Augment, Distill, Temperature, TestCount, Json }) command.Options.Add(o);
+        foreach (var o in new Option[] { Epochs, LearningRate, Batch, Images, Augment, LabelSmoothing, Distill, Temperature, TestCount, Json }) command.Options.Add(o);
     }
 
     private static void InRange(Option<float> option, string range, Func<float, bool> ok) => option.Validators.Add(r =>
@@ -53,7 +55,7 @@ internal sealed class FineTuneArgs
     private void RequireEpochs(ParseResult parsed)
     {
         if (parsed.GetValue(Epochs) > 0) return;
-        foreach (var o in new Option[] { Augment, Distill, Temperature })
+        foreach (var o in new Option[] { Augment, LabelSmoothing, Distill, Temperature })
             if (parsed.GetResult(o) is { Implicit: false })
                 throw new CliUsageException($"{o.Name} applies to fine-tuning: add --finetune EPOCHS");
     }
@@ -86,6 +88,7 @@ internal sealed class FineTuneArgs
         Optimizer = "adam",
         Schedule = "cosine",
         Augmentation = parsed.GetValue(Augment) ? new Augmentation { CropPadding = 2, HorizontalFlip = true } : Augmentation.None,
+        LabelSmoothing = parsed.GetValue(LabelSmoothing),
         DistillWeight = parsed.GetValue(Distill),
         DistillTemperature = parsed.GetValue(Temperature),
         Threads = Math.Max(1, threads),
@@ -120,6 +123,7 @@ internal sealed class FineTuneArgs
     public static Model Tune(CliContext context, Model model, LabelledData data, TrainOptions options, Model original, IEnumerable<string>? keepZeros = null)
     {
         string extras = (options.Augmentation.IsNone ? "" : ", augmented") +
+            (options.LabelSmoothing > 0 ? $", label smoothing {options.LabelSmoothing.ToString("G3", Invariant)}" : "") +
             (options.DistillWeight > 0 ? $", distilled from the original (weight {options.DistillWeight.ToString("G3", Invariant)}, T {options.DistillTemperature.ToString("G3", Invariant)})" : "");
         context.Out.WriteLine($"Fine-tuning: {options.Epochs} epoch(s) on {data.Train.Count:N0} images, adam lr {options.LearningRate.ToString("G3", Invariant)} cosine, batch {options.BatchSize}{extras}");
         return FineTuning.Run(model, data.Train, options, keepZeros, Progress(context, options.Epochs), teacher: original);
