@@ -25,6 +25,11 @@ internal static class QuantizeCommand
         weights.AcceptOnlyFromAmong("per-channel", "per-tensor");
         var activations = new Option<string>("--activations") { Description = "Activation type: uint8 or int8", DefaultValueFactory = _ => "uint8" };
         activations.AcceptOnlyFromAmong("uint8", "int8");
+        var weightBits = new Option<int>("--weight-bits")
+        {
+            Description = "Weight code width, 2-8. 7 (codes within ±63) lets x86 CPUs without VNNI multiply with pmaddubsw exactly, about 1.4x the 8-bit speed (ONNX Runtime's reduce_range); 8 keeps the full range",
+            DefaultValueFactory = _ => 7,
+        };
         var exclude = new Option<string[]>("--exclude") { Description = "Node (or output) names to keep float", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = true };
         var mean = new Option<string?>("--mean") { Description = "Image preprocessing: subtracted from pixel/255, one value or one per channel (e.g. 0.485,0.456,0.406)" };
         var std = new Option<string?>("--std") { Description = "Image preprocessing: divides (pixel/255 - mean), one value or one per channel" };
@@ -41,9 +46,10 @@ internal static class QuantizeCommand
         var studySamples = new Option<int>("--study-samples") { Description = "Labelled test samples scored per study cell", DefaultValueFactory = _ => 1000 };
         var command = new Command("quantize", "Post-training int8 quantization to a QDQ ONNX model");
         args.AddTo(command);
-        foreach (var o in new Option[] { calib, dataset, samples, method, weights, activations, exclude, mean, std, evalPaths, evalSamples, minCosine, searchSamples, minSpeedup, latency, output, study, studyWeights, studyActivations, studySamples })
+        foreach (var o in new Option[] { calib, dataset, samples, method, weights, weightBits, activations, exclude, mean, std, evalPaths, evalSamples, minCosine, searchSamples, minSpeedup, latency, output, study, studyWeights, studyActivations, studySamples })
             command.Options.Add(o);
         Validation.AtLeast(samples, 1);
+        Validation.Between(weightBits, 2, 8);
         Validation.AtLeast(evalSamples, 1);
         Validation.AtLeast(searchSamples, 1);
         Validation.AtLeast(studySamples, 1);
@@ -73,6 +79,7 @@ internal static class QuantizeCommand
                     Samples = parsed.GetValue(samples),
                     Method = parsed.GetValue(method) switch { "percentile" => CalibrationMethod.Percentile, "entropy" => CalibrationMethod.Entropy, _ => CalibrationMethod.MinMax },
                     PerChannelWeights = parsed.GetValue(weights) != "per-tensor",
+                    WeightBits = parsed.GetValue(weightBits),
                     SignedActivations = parsed.GetValue(activations) == "int8",
                     Exclude = new HashSet<string>(parsed.GetValue(exclude) ?? []),
                     Progress = (done, total) => Progress(context, done, total, "calibrating"),

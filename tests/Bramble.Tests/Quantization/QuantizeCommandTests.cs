@@ -66,6 +66,21 @@ public class QuantizeCommandTests : IDisposable
         Assert.Contains(q.Graph.Initializers.Values, t => t.Type == DataType.Int8 && t.Length == 8 * 4 * 9);
     }
 
+    [Theory]
+    [InlineData(null, 63)]
+    [InlineData("8", 127)]
+    public void WeightBitsBoundTheWeightCodes(string? bits, int largest)
+    {
+        string model = ConvModel(), output = Path.Combine(_dir, "conv.int8.onnx");
+        string[] args = ["quantize", model, "--calib", _dir, "--samples", "4", "--min-layer-speedup", "0", "-o", output];
+        var r = CliHarness.Run(bits == null ? args : [.. args, "--weight-bits", bits]);
+        Assert.True(r.Code == 0, r.Err + r.Out);
+        using var q = OnnxReader.Load(output);
+        var weights = q.Graph.Initializers.Values.Single(t => t.Type == DataType.Int8 && t.Length == 8 * 4 * 9).AsSpan<sbyte>().ToArray();
+        // Symmetric per-channel scales put each channel's largest |w| at the top code.
+        Assert.Equal(largest, weights.Max(v => Math.Abs((int)v)));
+    }
+
     [Fact]
     public void MinCosineKeepsTheLayerFloatAndEvalSamplesAreReported()
     {
@@ -123,6 +138,9 @@ public class QuantizeCommandTests : IDisposable
         r = CliHarness.Run("quantize", model, "--calib", _dir, "--min-layer-speedup", "-1", "-o", Path.Combine(_dir, "o.onnx"));
         Assert.Equal(2, r.Code);
         Assert.Contains("--min-layer-speedup", r.SingleErrorLine());
+        r = CliHarness.Run("quantize", model, "--calib", _dir, "--weight-bits", "9", "-o", Path.Combine(_dir, "o.onnx"));
+        Assert.Equal(2, r.Code);
+        Assert.Contains("--weight-bits must be between 2 and 8", r.SingleErrorLine());
         r = CliHarness.Run("quantize", model, "--calib", _dir, "--mean", "0.5,x", "-o", Path.Combine(_dir, "o.onnx"));
         Assert.Equal(2, r.Code);
         Assert.Contains("--mean", r.SingleErrorLine());

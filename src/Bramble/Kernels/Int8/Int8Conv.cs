@@ -23,7 +23,8 @@ public sealed unsafe partial class Int8Conv
     private readonly int _kernelSize, _kPairs, _blockColumns;
     private readonly int[] _bias;
     private readonly float[] _multiplier;
-    // Per group: ceil(Mg/4) panels × kPairs × 4 int16 pairs (GEMM path; empty for depthwise).
+    // Per group: ceil(Mg/4) panels × kPairs × 4 int16 pairs (GEMM path; empty for depthwise); on the
+    // plane path ceil(M/6) panels × steps × 6 pairs or quads in that path's reduction order.
     private readonly int[] _packed = [];
     // Depthwise: M × kernel taps (w − w_zp) as floats, see Int8Conv.Depthwise.cs.
     private readonly float[] _taps = [];
@@ -88,6 +89,22 @@ public sealed unsafe partial class Int8Conv
                     _taps[c * _kernelSize + t] = QuantParams.Load(w.Data, (long)c * _kernelSize + t, wSigned) - QuantParams.ZeroPoint(wZp, c);
             return;
         }
+        if (UsesPlanes(p))
+        {
+            _planes = true;
+            _quads = WeightsFitQuads(w, wZp, m);
+            _channelGroups = (p.InChannels + (_quads ? 3 : 1)) / (_quads ? 4 : 2);
+            (_hq, _wq) = PhaseGrid(win);
+            _phaseInts = _hq * _wq;
+            _planeInts = win.Stride[1] * win.Stride[2] * _phaseInts + PlaneSlack;
+            _flatColumns = (win.Output[1] - 1) * _wq + win.Output[2];
+            _tiles = (_flatColumns + PairPlaneKernels.NR - 1) / PairPlaneKernels.NR;
+            _packed = PackPlaneWeights(p, w, wZp, _quads, _channelGroups, _wq, _phaseInts, _planeInts, out _offsets, out _phaseUsed, out var sums);
+            // Quads multiply raw activations: Σ (x − zp)·w = Σ x·w − zp·Σ w, the second term a per-channel constant.
+            if (_quads)
+                for (int i = 0; i < m; i++) _bias[i] = unchecked((int)(_bias[i] - QuadZeroPoint * sums[i]));
+            return;
+        }
         int panels = (mg + Int8MicroKernels.MR - 1) / Int8MicroKernels.MR;
         _groupStride = panels * _kPairs * Int8MicroKernels.MR;
         _packed = GC.AllocateArray<int>(_groupStride * p.Group, pinned: true);
@@ -114,16 +131,17 @@ public sealed unsafe partial class Int8Conv
 
     /// <summary>Kernel description for profiles.</summary>
     public string Name => _depthwise ? "int8 depthwise " + (_isa == Isa.Scalar ? "scalar" : _isa == Isa.Vector128 ? "v128" : "v256 fma")
-        : "int8 gemm " + _isa switch
+        : (_planes ? (_quads ? "int8 quad-plane " : "int8 pair-plane ") : "int8 gemm ") + _isa switch
         {
             Isa.Scalar => "scalar",
             Isa.Vector128 => "v128",
-            _ => System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "avx2 pmaddwd" : "v128",
+            _ => System.Runtime.Intrinsics.X86.Avx2.IsSupported ? (_quads ? "avx2 pmaddubsw" : "avx2 pmaddwd") : "v128",
         };
 
     public void Run(Tensor x, Tensor y, WorkerPool pool)
     {
-        if (_depthwise)
+        if (_planes) RunPlanes(x.Data, y.Data, pool);
+        else if (_depthwise)
         {
             var body = new DepthwiseBody { Kernel = this, X = x.Data, Y = y.Data };
             pool.For(_p.Batch * _p.OutChannels, ref body);

@@ -146,6 +146,79 @@ public class Int8ConvTests
         }
     }
 
+    /// <summary>
+    /// Ungrouped shapes take the pair-plane path (no im2col): 1×1 and k×k, odd and single input channels (the
+    /// zero half of the last pair), output-channel counts off the 6-row panel, dilation, asymmetric padding,
+    /// maps narrower than a 16-column tile and ones whose last tile is ragged, batch 2, two threads, and
+    /// strides (phase planes) equal and unequal in the two directions, including a 1×1 stride 2 that reads
+    /// one phase of four. The non-square kernels check the row/column offsets are not swapped.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void PairPlaneShapesAreBitExact(Isa isa) => PlaneShapesAreBitExact(isa, sevenBitWeights: false, "int8 pair-plane");
+
+    /// <summary>
+    /// The same shapes with weights within ±64 of their zero point take the quad-plane path on x86 (pmaddubsw,
+    /// exact only in that range); the weights hit ±64 and the activations 0 and 255, the largest sums there are.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void QuadPlaneShapesAreBitExact(Isa isa) =>
+        PlaneShapesAreBitExact(isa, sevenBitWeights: true, System.Runtime.Intrinsics.X86.Ssse3.IsSupported ? "int8 quad-plane" : "int8 pair-plane");
+
+    private static void PlaneShapesAreBitExact(Isa isa, bool sevenBitWeights, string expectedKernel)
+    {
+        var rng = new Random(53 + (int)isa);
+        // c, m, kh, kw, pads (top, left, bottom, right), dilation, h, w, batch, stride h, stride w
+        int[][] shapes =
+        [
+            [1, 5, 3, 3, 1, 1, 1, 1, 1, 9, 11, 1, 1, 1], [7, 13, 3, 3, 1, 1, 1, 1, 1, 7, 7, 2, 1, 1], [16, 6, 1, 1, 0, 0, 0, 0, 1, 5, 9, 1, 1, 1],
+            [5, 19, 3, 3, 0, 2, 1, 0, 2, 12, 17, 1, 1, 1], [4, 8, 3, 1, 1, 0, 1, 0, 1, 6, 21, 2, 1, 1], [3, 12, 5, 5, 2, 2, 2, 2, 1, 3, 4, 1, 1, 1],
+            [10, 7, 3, 3, 1, 1, 1, 1, 1, 30, 33, 1, 1, 1], [2, 3, 2, 2, 0, 0, 1, 1, 1, 1, 37, 1, 1, 1],
+            [3, 8, 7, 7, 3, 3, 3, 3, 1, 23, 30, 1, 2, 2], [9, 14, 3, 3, 1, 1, 1, 1, 1, 15, 16, 2, 2, 2], [6, 7, 1, 1, 0, 0, 0, 0, 1, 13, 11, 1, 2, 2],
+            [5, 6, 3, 3, 0, 1, 2, 0, 2, 17, 19, 1, 3, 2], [4, 9, 2, 4, 1, 0, 0, 2, 1, 10, 26, 1, 1, 3],
+        ];
+        foreach (var s in shapes)
+        {
+            int c = s[0], m = s[1], kh = s[2], kw = s[3], d = s[8];
+            bool signedX = rng.Next(2) == 1, signedY = rng.Next(2) == 1;
+            var xType = signedX ? DataType.Int8 : DataType.UInt8;
+            var yType = signedY ? DataType.Int8 : DataType.UInt8;
+            var node = new Node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], "qconv")
+                .With(Bramble.Graph.Attribute.Of("strides", new long[] { s[12], s[13] }))
+                .With(Bramble.Graph.Attribute.Of("dilations", new long[] { d, d }))
+                .With(Bramble.Graph.Attribute.Of("pads", new long[] { s[4], s[5], s[6], s[7] }));
+            using var x = Random8(rng, xType, s[11], c, s[9], s[10]);
+            var wScale = new float[m];
+            var wZp = new sbyte[m];
+            for (int j = 0; j < m; j++) { wScale[j] = 0.002f + (float)rng.NextDouble() * 0.01f; wZp[j] = (sbyte)rng.Next(-2, 3); }
+            var weights = Random8(rng, DataType.Int8, m, c, kh, kw);
+            if (sevenBitWeights)
+            {
+                var ws = weights.AsSpan<sbyte>();
+                int perChannel = c * kh * kw;
+                for (int j = 0; j < ws.Length; j++) ws[j] = (sbyte)(wZp[j / perChannel] + rng.Next(4) switch { 0 => 64, 1 => -64, _ => rng.Next(-64, 65) });
+                var xs = x.AsSpan<byte>();
+                for (int j = 0; j < xs.Length; j += 3) xs[j] = (byte)(rng.Next(2) == 0 ? (signedX ? 0x80 : 0) : (signedX ? 0x7F : 255));
+            }
+            var bias = new int[m];
+            for (int j = 0; j < m; j++) bias[j] = rng.Next(-3000, 3000);
+            var constants = new Dictionary<string, Tensor>
+            {
+                ["xs"] = Tensor.Scalar(0.02f), ["xz"] = ZeroPoint(xType, signedX ? -7 : 125),
+                ["w"] = weights, ["ws"] = Tensor.FromArray(wScale, m),
+                ["wz"] = Tensor.FromArray(wZp, m), ["ys"] = Tensor.Scalar(0.05f + c * kh * kw * 0.004f), ["yz"] = ZeroPoint(yType, signedY ? 3 : 120),
+                ["b"] = Tensor.FromArray(bias, m),
+            };
+            var (reference, fast, kernel) = RunBoth(node, x, constants, isa, 1 + s[11] % 2);
+            Assert.StartsWith(expectedKernel, kernel);
+            Assert.Equal(reference.Length, fast.Length);
+            for (int j = 0; j < reference.Length; j++)
+                if (reference[j] != fast[j]) Assert.Fail($"{kernel} {string.Join(',', s)}: element {j} reference {reference[j]} fast {fast[j]}");
+            foreach (var t in constants.Values) t.Dispose();
+        }
+    }
+
     private static Tensor ZeroPoint(DataType type, int value) =>
         type == DataType.Int8 ? Tensor.Scalar((sbyte)value) : Tensor.Scalar((byte)value);
 }
