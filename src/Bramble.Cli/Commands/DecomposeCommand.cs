@@ -140,7 +140,7 @@ internal static class DecomposeCommand
         int epochs = tuning.EpochCount(parsed);
         if (epochs == 0) return new TunedResult(null, before, after, null, 0);
         // Every layer, the new factor pairs included, is a plain Conv/Gemm: all of them train.
-        var tuned = FineTuneArgs.Tune(context, decomposed, data, tuning.TrainOptions(parsed, session.Threads));
+        var tuned = FineTuneArgs.Tune(context, decomposed, data, tuning.TrainOptions(parsed, session.Threads), original);
         try
         {
             return new TunedResult(tuned, before, after, FineTuneArgs.Accuracy(context, tuned, data.Test, session, "after fine-tuning"), epochs);

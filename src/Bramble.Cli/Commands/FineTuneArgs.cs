@@ -25,6 +25,10 @@ internal sealed class FineTuneArgs
     public Option<float> LearningRate { get; } = new("--finetune-lr") { Description = "Fine-tuning peak learning rate (Adam, cosine decay)", DefaultValueFactory = _ => 5e-4f };
     public Option<int> Batch { get; } = new("--finetune-batch") { Description = "Fine-tuning mini-batch size", DefaultValueFactory = _ => 64 };
     public Option<int> Images { get; } = new("--finetune-images") { Description = "Fine-tune on the first N training images only (0 = all)" };
+    public Option<bool> Augment { get; } = new("--finetune-augment") { Description = "Fine-tune on randomly cropped (padding 2) and mirrored images" };
+    public Option<float> LabelSmoothing { get; } = new("--finetune-label-smoothing") { Description = "Share of the fine-tuning target spread over the other classes (e.g. 0.1, as the baselines were trained)" };
+    public Option<float> Distill { get; } = new("--finetune-distill") { Description = "Share of the fine-tuning loss distilled from the uncompressed model's outputs (0 = labels only, 1 = teacher only)" };
+    public Option<float> Temperature { get; } = new("--finetune-temperature") { Description = "Softmax temperature of --finetune-distill", DefaultValueFactory = _ => 4f };
     public Option<int> TestCount { get; } = new("--test-count") { Description = "Test images for the top-1 accuracy table (with --dataset)", DefaultValueFactory = _ => 10_000 };
     public Option<string?> Json { get; } = new("--json") { Description = "Also write the whole-model summary (accuracy, MACs, latency, size) as JSON to this file" };
 
@@ -34,17 +38,32 @@ internal sealed class FineTuneArgs
         Validation.AtLeast(Batch, 1);
         Validation.AtLeast(Images, 0);
         Validation.AtLeast(TestCount, 1);
-        LearningRate.Validators.Add(r =>
-        {
-            if (r.Tokens.Count > 0 && float.TryParse(r.Tokens[^1].Value, NumberStyles.Float, Invariant, out float v) && !(v > 0 && v < 1))
-                r.AddError($"--finetune-lr must be in (0, 1), not {r.Tokens[^1].Value}");
-        });
-        foreach (var o in new Option[] { Epochs, LearningRate, Batch, Images, TestCount, Json }) command.Options.Add(o);
+        InRange(LearningRate, "(0, 1)", v => v > 0 && v < 1);
+        InRange(Distill, "[0, 1]", v => v >= 0 && v <= 1);
+        InRange(LabelSmoothing, "[0, 1)", v => v >= 0 && v < 1);
+        InRange(Temperature, "(0, 100]", v => v > 0 && v <= 100);
+        foreach (var o in new Option[] { Epochs, LearningRate, Batch, Images, Augment, LabelSmoothing, Distill, Temperature, TestCount, Json }) command.Options.Add(o);
+    }
+
+    private static void InRange(Option<float> option, string range, Func<float, bool> ok) => option.Validators.Add(r =>
+    {
+        if (r.Tokens.Count > 0 && float.TryParse(r.Tokens[^1].Value, NumberStyles.Float, Invariant, out float v) && !ok(v))
+            r.AddError($"{option.Name} must be in {range}, not {r.Tokens[^1].Value}");
+    });
+
+    /// <summary>Fails when fine-tuning options other than the epochs are given without --finetune (they would be ignored silently).</summary>
+    private void RequireEpochs(ParseResult parsed)
+    {
+        if (parsed.GetValue(Epochs) > 0) return;
+        foreach (var o in new Option[] { Augment, LabelSmoothing, Distill, Temperature })
+            if (parsed.GetResult(o) is { Implicit: false })
+                throw new CliUsageException($"{o.Name} applies to fine-tuning: add --finetune EPOCHS");
     }
 
     /// <summary>Loads <paramref name="datasetName"/> for a model whose input is <paramref name="input"/>; null without a name (then --finetune is an error).</summary>
     public LabelledData? Load(ParseResult parsed, string? datasetName, ValueInfo input)
     {
+        RequireEpochs(parsed);
         if (datasetName == null)
         {
             if (parsed.GetValue(Epochs) > 0) throw new CliUsageException("--finetune needs labelled training images: add --dataset fashion-mnist");
@@ -68,6 +87,10 @@ internal sealed class FineTuneArgs
         LearningRate = parsed.GetValue(LearningRate),
         Optimizer = "adam",
         Schedule = "cosine",
+        Augmentation = parsed.GetValue(Augment) ? new Augmentation { CropPadding = 2, HorizontalFlip = true } : Augmentation.None,
+        LabelSmoothing = parsed.GetValue(LabelSmoothing),
+        DistillWeight = parsed.GetValue(Distill),
+        DistillTemperature = parsed.GetValue(Temperature),
         Threads = Math.Max(1, threads),
     };
 
@@ -94,12 +117,16 @@ internal sealed class FineTuneArgs
 
     /// <summary>
     /// Fine-tunes <paramref name="model"/> (a new model is returned; the caller disposes it). Weights named in
-    /// <paramref name="keepZeros"/> keep their zeros (pruned connections stay pruned).
+    /// <paramref name="keepZeros"/> keep their zeros (pruned connections stay pruned); <paramref name="original"/> is the
+    /// teacher of --finetune-distill.
     /// </summary>
-    public static Model Tune(CliContext context, Model model, LabelledData data, TrainOptions options, IEnumerable<string>? keepZeros = null)
+    public static Model Tune(CliContext context, Model model, LabelledData data, TrainOptions options, Model original, IEnumerable<string>? keepZeros = null)
     {
-        context.Out.WriteLine($"Fine-tuning: {options.Epochs} epoch(s) on {data.Train.Count:N0} images, adam lr {options.LearningRate.ToString("G3", Invariant)} cosine, batch {options.BatchSize}");
-        return FineTuning.Run(model, data.Train, options, keepZeros, Progress(context, options.Epochs));
+        string extras = (options.Augmentation.IsNone ? "" : ", augmented") +
+            (options.LabelSmoothing > 0 ? $", label smoothing {options.LabelSmoothing.ToString("G3", Invariant)}" : "") +
+            (options.DistillWeight > 0 ? $", distilled from the original (weight {options.DistillWeight.ToString("G3", Invariant)}, T {options.DistillTemperature.ToString("G3", Invariant)})" : "");
+        context.Out.WriteLine($"Fine-tuning: {options.Epochs} epoch(s) on {data.Train.Count:N0} images, adam lr {options.LearningRate.ToString("G3", Invariant)} cosine, batch {options.BatchSize}{extras}");
+        return FineTuning.Run(model, data.Train, options, keepZeros, Progress(context, options.Epochs), teacher: original);
     }
 
     /// <summary>A progress callback for training batches: epoch, bar, running loss and accuracy, speed.</summary>

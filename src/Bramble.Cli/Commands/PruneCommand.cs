@@ -130,7 +130,7 @@ internal static class PruneCommand
                     else
                     {
                         var keepZeros = magnitudeReport.Where(r => !r.Exempt).Select(r => r.Weight).Distinct().ToList();
-                        tuned = FineTuneArgs.Tune(context, pruned, data!, options, keepZeros);
+                        tuned = FineTuneArgs.Tune(context, pruned, data!, options, model, keepZeros);
                         // Sparsity measured again on the fine-tuned weights: shows that the masks held.
                         var fineTuned = tuned;
                         if (!structured)

@@ -19,6 +19,12 @@ public sealed record TrainOptions
     public int WarmupEpochs { get; init; }
     public float LabelSmoothing { get; init; }
     public Augmentation Augmentation { get; init; } = Augmentation.None;
+
+    /// <summary>Share of the loss taken by distillation from a <see cref="Training.Teacher"/> (0 = hard labels only, 1 = teacher only).</summary>
+    public float DistillWeight { get; init; }
+
+    /// <summary>Softmax temperature of distillation: above 1 it exposes how the teacher ranks the wrong classes.</summary>
+    public float DistillTemperature { get; init; } = 4f;
     public int Seed { get; init; } = 1;
     public int Threads { get; init; } = 2;
 }
@@ -35,10 +41,20 @@ public sealed class Trainer : IDisposable
     private readonly TrainContext _ctx;
     private float[] _dLogits = [];
 
-    public Trainer(TrainingGraph graph, TrainOptions options)
+    /// <summary>
+    /// A trainer of <paramref name="graph"/>; with <paramref name="teacher"/> (not owned) and
+    /// <see cref="TrainOptions.DistillWeight"/> &gt; 0 the loss blends in distillation against the teacher's logits.
+    /// </summary>
+    public Trainer(TrainingGraph graph, TrainOptions options, Teacher? teacher = null)
     {
+        if (!(options.DistillWeight >= 0 && options.DistillWeight <= 1))
+            throw new BrambleException($"training: distillation weight must be in [0, 1], got {options.DistillWeight}");
+        if (options.DistillWeight > 0 && teacher == null) throw new BrambleException("training: a distillation weight needs a teacher model");
+        if (teacher != null && !teacher.SampleShape.AsSpan().SequenceEqual(graph.SampleShape))
+            throw new ShapeException($"training: the teacher takes {Tensors.ShapeUtil.Format(teacher.SampleShape)} samples but the student {Tensors.ShapeUtil.Format(graph.SampleShape)}");
         Graph = graph;
         Options = options;
+        Teacher = options.DistillWeight > 0 ? teacher : null;
         _ctx = new TrainContext(options.Threads, options.Seed);
         Optimizer = Optimizers.Optimizer.Create(options.Optimizer, options.WeightDecay);
     }
@@ -46,6 +62,7 @@ public sealed class Trainer : IDisposable
     public TrainingGraph Graph { get; }
     public TrainOptions Options { get; }
     public Optimizer Optimizer { get; }
+    public Teacher? Teacher { get; }
     public TrainContext Context => _ctx;
 
     /// <summary>Trains for <see cref="TrainOptions.Epochs"/> epochs; evaluates on <paramref name="test"/> after each.</summary>
@@ -92,10 +109,23 @@ public sealed class Trainer : IDisposable
         if (_dLogits.Length != logits.Length) _dLogits = new float[logits.Length];
         int classes = logits.Length / batch;
         var result = SoftmaxCrossEntropy.Compute(logits.Data, batch, classes, labels, _dLogits, Options.LabelSmoothing);
+        if (Teacher != null) result = (Distill(samples, batch, classes, result.Loss), result.Correct);
         if (double.IsNaN(result.Loss)) throw new BrambleException("training diverged: the loss is NaN (lower the learning rate)");
         Graph.Backward(_dLogits, _ctx);
         Optimizer.Step(Graph.Parameters, lr);
         return result;
+    }
+
+    /// <summary>Scales the hard-label gradient by 1 − α and adds α times the distillation gradient; returns the blended loss.</summary>
+    private double Distill(ReadOnlySpan<float> samples, int batch, int classes, double hardLoss)
+    {
+        float alpha = Options.DistillWeight;
+        var teacherLogits = Teacher!.Logits(samples, batch);
+        if (teacherLogits.Length != _dLogits.Length)
+            throw new ShapeException($"training: the teacher gives {teacherLogits.Length / batch} outputs per sample, the student {classes}");
+        for (int i = 0; i < _dLogits.Length; i++) _dLogits[i] *= 1 - alpha;
+        double soft = DistillationLoss.Compute(Graph.Output.Data, teacherLogits, batch, classes, Options.DistillTemperature, alpha, _dLogits);
+        return (1 - alpha) * hardLoss + alpha * soft;
     }
 
     /// <summary>Top-1 accuracy of the training graph in inference mode (running BN statistics, no dropout).</summary>

@@ -24,6 +24,10 @@ public class CompressionCliTests
     [InlineData("expected a fraction in [0, 1)", "prune", "lenet.onnx", "--sparsity", "1.5", "-o", "x.onnx")]
     [InlineData("--finetune must be at least 0", "prune", "lenet.onnx", "--sparsity", "0.5", "--finetune", "-1", "-o", "x.onnx")]
     [InlineData("--finetune-lr must be in (0, 1)", "prune", "lenet.onnx", "--sparsity", "0.5", "--finetune-lr", "3", "-o", "x.onnx")]
+    [InlineData("--finetune-distill must be in [0, 1]", "decompose", "lenet.onnx", "--method", "spatial", "--speedup", "2", "--finetune-distill", "2", "-o", "x.onnx")]
+    [InlineData("--finetune-distill applies to fine-tuning", "decompose", "lenet.onnx", "--method", "spatial", "--speedup", "2", "--finetune-distill", "0.5", "-o", "x.onnx")]
+    [InlineData("--finetune-augment applies to fine-tuning", "prune", "lenet.onnx", "--sparsity", "0.5", "--finetune-augment", "-o", "x.onnx")]
+    [InlineData("--finetune-label-smoothing must be in [0, 1)", "prune", "lenet.onnx", "--sparsity", "0.5", "--finetune", "1", "--finetune-label-smoothing", "1", "-o", "x.onnx")]
     [InlineData("--steps must be at least 2", "prune", "lenet.onnx", "--sparsity", "0.5", "--steps", "1", "-o", "x.onnx")]
     [InlineData("unknown dataset 'imagenet'", "prune", "lenet.onnx", "--sparsity", "0.5", "--dataset", "imagenet", "-o", "x.onnx")]
     public void BadArgumentsGiveOneLineUsageErrors(string message, params string[] args)
@@ -91,9 +95,10 @@ public class CompressionCliTests
         using var dir = TestResources.CreateTempDir();
         // --cost macs: whether a layer is kept must not depend on how fast this machine runs it today.
         var r = Run(Models, "decompose", "lenet.onnx", "--method", "spatial", "--rank", "2", "--cost", "macs", "--dataset", "fashion-mnist", "--calib-count", "4",
-            "--eval-count", "4", "--finetune", "1", "--finetune-images", "64", "--test-count", "20", "-n", "1", "-t", "1",
+            "--eval-count", "4", "--finetune", "1", "--finetune-images", "64", "--finetune-augment", "--finetune-label-smoothing", "0.1", "--finetune-distill", "0.7", "--test-count", "20", "-n", "1", "-t", "1",
             "-o", dir.File("d.onnx"), "--json", dir.File("d.json"));
         Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("augmented, label smoothing 0.1, distilled from the original (weight 0.7, T 4)", r.Out);
         Assert.Contains("top-1 after decomposition", r.Out);
         Assert.Contains("top-1 after fine-tuning", r.Out);
         using var json = JsonDocument.Parse(File.ReadAllText(dir.File("d.json")));

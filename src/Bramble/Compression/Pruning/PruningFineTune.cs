@@ -19,7 +19,8 @@ public static class PruningFineTune
     /// <summary>
     /// Prunes a copy of <paramref name="model"/> to <paramref name="target"/> in <paramref name="steps"/> steps,
     /// fine-tuning after each. Returns the fine-tuned model (the caller disposes it) and a per-layer report whose
-    /// "before" sparsity is the original model's.
+    /// "before" sparsity is the original model's. With <see cref="TrainOptions.DistillWeight"/> &gt; 0 every step is
+    /// distilled from <paramref name="model"/> itself (the unpruned original).
     /// </summary>
     public static (Model Model, List<PruningLayerReport> Layers) Magnitude(Model model, MagnitudePruningOptions target, int steps,
         Dataset train, TrainOptions training, Action<PruningStep>? stepStarted = null, Action<BatchProgress>? progress = null)
@@ -41,7 +42,7 @@ public static class PruningFineTune
                 var chunk = steps == 1 ? train : train.Slice(start, end - start);
                 stepStarted?.Invoke(new PruningStep(step, steps, sparsity, chunk.Count));
                 var masked = last.Where(l => !l.Exempt).Select(l => l.Weight).Distinct().ToList();
-                var tuned = FineTuning.Run(current, chunk, training, masked, progress);
+                var tuned = FineTuning.Run(current, chunk, training, masked, progress, teacher: model);
                 current.Dispose();
                 current = tuned;
             }
