@@ -208,9 +208,29 @@ public sealed unsafe partial class Int8Conv
             byte* dst = c.Y + (long)mm * outSize;
             RequantizeRow.Run(_isa, c.Acc + r * NR, NR, _bias[mm], _multiplier[mm], _yZp, _lo, _hi, whole ? dst + runs[1] : c.Bytes, _ySigned);
             if (whole) continue;
-            for (int s = 0; s < runCount; s++)
-                Buffer.MemoryCopy(c.Bytes + runs[3 * s], dst + runs[3 * s + 1], runs[3 * s + 2], runs[3 * s + 2]);
+            for (int s = 0; s < runCount; s++) CopyShort(c.Bytes + runs[3 * s], dst + runs[3 * s + 1], runs[3 * s + 2]);
         }
+    }
+
+    /// <summary>
+    /// Copies 1–16 bytes with at most two overlapping 8- or 4-byte moves: a tile's runs are this short, and a
+    /// general memmove call per run measured ~5 % of a small-map model's time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(byte* src, byte* dst, int count)
+    {
+        if (count >= 8)
+        {
+            *(long*)dst = *(long*)src;
+            *(long*)(dst + count - 8) = *(long*)(src + count - 8);
+        }
+        else if (count >= 4)
+        {
+            *(int*)dst = *(int*)src;
+            *(int*)(dst + count - 4) = *(int*)(src + count - 4);
+        }
+        else
+            for (int i = 0; i < count; i++) dst[i] = src[i];
     }
 
     /// <summary>The runs of lanes of the tile starting at column <paramref name="q0"/> that are real output pixels.</summary>
