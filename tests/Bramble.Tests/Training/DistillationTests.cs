@@ -1,3 +1,4 @@
+using Bramble.Tests.Support;
 using Bramble.Graph;
 using Bramble.Training;
 using Bramble.Training.Autodiff;
@@ -59,15 +60,6 @@ public class DistillationTests
         Assert.Throws<BrambleException>(() => DistillationLoss.Compute(Student, TeacherLogits, 2, 4, 0f, 1f, Span<float>.Empty));
     }
 
-    private static Dataset RandomImages(int count, int size, int seed)
-    {
-        var r = new Random(seed);
-        var pixels = new byte[count * size * size];
-        r.NextBytes(pixels);
-        return new Dataset(pixels, Enumerable.Range(0, count).Select(i => i % 10).ToArray(), 1, size, size,
-            Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray());
-    }
-
     /// <summary>Mean soft-target loss of <paramref name="student"/> against <paramref name="teacher"/> over <paramref name="data"/>.</summary>
     private static double Disagreement(TrainingGraph student, Teacher teacher, Dataset data)
     {
@@ -83,7 +75,7 @@ public class DistillationTests
     public void PureDistillationPullsTheStudentTowardsTheTeacher()
     {
         // Labels of random images carry nothing to learn: only the teacher's outputs can bring the two closer.
-        var data = RandomImages(96, 12, 7);
+        var data = RandomImages.Create(96, 12, 7);
         using var teacherModel = new Model(Architectures.Build("lenet", size: 12, seed: 5));
         using var teacher = new Teacher(teacherModel);
         var student = new TrainingGraph(Architectures.Build("lenet", size: 12, seed: 6));

@@ -23,18 +23,10 @@ public class TrainingTests
         Assert.True(trainer.Evaluate(train) > 0.5, "accuracy on the training subset is not above chance");
     }
 
-    private static Dataset RandomImages(int count, int size, int seed)
-    {
-        var r = new Random(seed);
-        var pixels = new byte[count * size * size];
-        r.NextBytes(pixels);
-        return new Dataset(pixels, Enumerable.Range(0, count).Select(i => i % 10).ToArray(), 1, size, size, Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray());
-    }
-
     [Fact]
     public void TrainingIsDeterministicForASeedWhateverTheThreadCount()
     {
-        var data = RandomImages(40, 16, 1);
+        var data = RandomImages.Create(40, 16, 1);
         float[] Train(int threads)
         {
             var graph = new TrainingGraph(Architectures.Build("mobilenet", size: 16, seed: 9));
@@ -58,7 +50,7 @@ public class TrainingTests
     [InlineData("mobilenet")]
     public void ExportedModelMatchesTheTrainingGraphInTheInferenceSession(string arch)
     {
-        var data = RandomImages(24, 28, 3);
+        var data = RandomImages.Create(24, 28, 3);
         var graph = new TrainingGraph(Architectures.Build(arch, seed: 5));
         using var trainer = new Trainer(graph, new TrainOptions { Epochs = 1, BatchSize = 8, Seed = 5 });
         trainer.Fit(data); // moves BN running statistics away from 0/1
@@ -91,7 +83,7 @@ public class TrainingTests
     {
         var graph = new TrainingGraph(Architectures.Build("lenet", seed: 1));
         using var trainer = new Trainer(graph, new TrainOptions());
-        Assert.Throws<ShapeException>(() => trainer.Fit(RandomImages(4, 16, 1)));
+        Assert.Throws<ShapeException>(() => trainer.Fit(RandomImages.Create(4, 16, 1)));
         Assert.Throws<BrambleException>(() => Architectures.Build("alexnet"));
     }
 }

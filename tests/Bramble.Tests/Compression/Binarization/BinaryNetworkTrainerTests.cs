@@ -13,14 +13,6 @@ namespace Bramble.Tests.Compression.Binarization;
 
 public class BinaryNetworkTrainerTests
 {
-    private static Dataset RandomImages(int count, int seed)
-    {
-        var r = new Random(seed);
-        var pixels = new byte[count * 28 * 28];
-        r.NextBytes(pixels);
-        return new Dataset(pixels, Enumerable.Range(0, count).Select(i => i % 10).ToArray(), 1, 28, 28, Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray());
-    }
-
     [Fact]
     public void SignFollowsOnnxForwardAndPassesGradientsStraightThroughInsideUnitRange()
     {
@@ -79,7 +71,7 @@ public class BinaryNetworkTrainerTests
     [InlineData("lenet", 2)]
     public void StorageFormPacksToBitsAndMatchesTheTrainedGraph(string arch, int binaryLayers)
     {
-        var data = RandomImages(32, 7);
+        var data = RandomImages.Create(32, 28, 7);
         using var start = new Model(Architectures.Build(arch, seed: 4));
         using var trainer = new BinaryNetworkTrainer(start, new TrainOptions { Epochs = 1, BatchSize = 8, Seed = 4, LearningRate = 1e-3f });
         Assert.Equal(binaryLayers, trainer.Layers.Count(l => l.Binarised));

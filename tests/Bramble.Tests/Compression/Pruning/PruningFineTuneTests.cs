@@ -14,15 +14,6 @@ public class PruningFineTuneTests
 {
     private static readonly TrainOptions Quick = new() { Epochs = 1, BatchSize = 32, LearningRate = 2e-3f, Threads = 1, Seed = 3 };
 
-    private static Dataset RandomImages(int count, int size, int seed)
-    {
-        var r = new Random(seed);
-        var pixels = new byte[count * size * size];
-        r.NextBytes(pixels);
-        return new Dataset(pixels, Enumerable.Range(0, count).Select(i => i % 10).ToArray(), 1, size, size,
-            Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray());
-    }
-
     private static Dictionary<string, float[]> Weights(Model model) =>
         PrunableLayer.Find(model.Graph).ToDictionary(l => l.Node.DisplayName, l => l.Weight.AsReadOnlySpan<float>().ToArray());
 
@@ -35,7 +26,7 @@ public class PruningFineTuneTests
         var keep = report.Where(r => !r.Exempt).Select(r => r.Weight).ToList();
         Assert.NotEmpty(keep);
 
-        using var tuned = FineTuning.Run(model, RandomImages(128, 12, 5), Quick, keep);
+        using var tuned = FineTuning.Run(model, RandomImages.Create(128, 12, 5), Quick, keep);
         var after = Weights(tuned);
         foreach (var r in report.Where(r => !r.Exempt))
         {
@@ -60,7 +51,7 @@ public class PruningFineTuneTests
         // Guards the test above: the same fine-tuning without masks does change pruned weights.
         using var model = new Model(Architectures.Build("lenet", size: 12, seed: 4));
         var report = MagnitudePruning.Apply(model, new MagnitudePruningOptions { Sparsity = 0.7 });
-        using var tuned = FineTuning.Run(model, RandomImages(128, 12, 5), Quick);
+        using var tuned = FineTuning.Run(model, RandomImages.Create(128, 12, 5), Quick);
         var layer = report.First(r => !r.Exempt);
         Assert.True(PrunableLayer.Sparsity(tuned.Graph.Initializers[layer.Weight]) < 0.1);
     }
@@ -71,7 +62,7 @@ public class PruningFineTuneTests
         using var model = new Model(Architectures.Build("lenet", size: 12, seed: 6));
         var steps = new List<PruningStep>();
         var (tuned, report) = PruningFineTune.Magnitude(model, new MagnitudePruningOptions { Sparsity = 0.8 }, 3,
-            RandomImages(96, 12, 7), Quick, steps.Add);
+            RandomImages.Create(96, 12, 7), Quick, steps.Add);
         using var _ = tuned;
         Assert.Equal(3, steps.Count);
         Assert.True(steps[0].Sparsity > 0 && steps[0].Sparsity < steps[1].Sparsity && steps[1].Sparsity < steps[2].Sparsity);
