@@ -65,10 +65,11 @@ public sealed unsafe partial class Int8Conv
     }
 
     /// <summary>
-    /// One band of output rows of one block of channels of one image: the input rows the band reads are widened to
-    /// float (x − x_zp), interleaved channel-minor with zero padding, convolved by <see cref="DepthwiseInterleaved.ComputeRows"/>
-    /// (exact integer sums, see <see cref="DepthwiseSumsExactInFloat"/>), de-interleaved and requantized per channel
-    /// straight into the output planes: a band of rows of a channel is contiguous in NCHW.
+    /// One band of output rows of one block of channels of one image: the input rows the band reads are interleaved
+    /// channel-minor as float x − x_zp with zero padding (<see cref="ZeroPointBytes"/>), convolved by
+    /// <see cref="DepthwiseInterleaved.ComputeRows"/> (exact integer sums, see <see cref="DepthwiseSumsExactInFloat"/>),
+    /// requantized and de-interleaved straight into the output planes (<see cref="InterleavedRequantize{TS, TV}"/>):
+    /// a band of rows of a channel is contiguous in NCHW.
     /// </summary>
     private struct DepthwiseBandBody<TS, TV> : IParallelBody where TS : struct, ISimdF<TV> where TV : struct
     {
@@ -89,72 +90,27 @@ public sealed unsafe partial class Int8Conv
             int wp = (ow - 1) * G.StrideW + (G.KernelW - 1) * G.DilationW + 1;
             int top = oy0 * G.StrideH - G.PadTop;
             int iy0 = Math.Clamp(top, 0, G.InHeight), iy1 = Math.Clamp(top + hp, iy0, G.InHeight), inRows = iy1 - iy0;
-            long inPlane = (long)inRows * G.InWidth, outPixels = (long)rows * ow;
-            float* widened = DepthwiseInterleaved.Scratch.Get(v * inPlane + (long)hp * wp * v + 2 * outPixels * v + 64);
-            float* plane = widened + ((v * inPlane + 15) & ~15L);
+            long outPixels = (long)rows * ow;
+            float* plane = DepthwiseInterleaved.Scratch.Get((long)hp * wp * v + outPixels * v);
             float* result = plane + (long)hp * wp * v;
-            float* sums = result + outPixels * v;
 
-            long image = (long)n * G.InChannels;
-            for (int c = 0; c < lanes; c++)
-                k.WidenToFloat(X + ((image + c0 + c) * G.InHeight + iy0) * G.InWidth, (int)inPlane, widened + c * inPlane);
-            InterleavedPlanes<TS, TV>.Interleave(widened, inRows, G.InWidth, iy0 - top, G.PadLeft, plane, hp, wp, lanes, 0f);
+            long inPlane = (long)G.InHeight * G.InWidth;
+            var source = new ZeroPointBytes(X + ((long)n * G.InChannels + c0) * inPlane + (long)iy0 * G.InWidth, inPlane, k._xZp, k._xSigned);
+            InterleavedPlanes<TS, TV>.Interleave(source, inRows, G.InWidth, iy0 - top, G.PadLeft, plane, hp, wp, lanes, 0f);
             fixed (float* taps = &k._taps[block * k._kernelSize * v])
                 DepthwiseInterleaved.ComputeRows<TS, TV>(G, plane, wp, taps, TS.Zero, false, TS.Zero, TS.Zero, result, rows);
-            InterleavedPlanes<TS, TV>.Deinterleave(result, sums, (int)outPixels, lanes);
 
-            long outImage = (long)n * G.OutChannels;
-            for (int c = 0; c < lanes; c++)
+            int* bias = stackalloc int[v];
+            float* multiplier = stackalloc float[v];
+            for (int c = 0; c < v; c++)
             {
-                float* channelSums = sums + c * outPixels;
-                ToInt32InPlace(channelSums, (int)outPixels);
-                int m = c0 + c;
-                byte* dst = Y + ((outImage + m) * G.OutHeight + oy0) * ow;
-                RequantizeRow.Run(k._isa, (int*)channelSums, (int)outPixels, k._bias[m], k._multiplier[m], k._yZp, k._lo, k._hi, dst, k._ySigned);
+                bias[c] = c < lanes ? k._bias[c0 + c] : 0;
+                multiplier[c] = c < lanes ? k._multiplier[c0 + c] : 0f;
             }
+            long outPlane = (long)G.OutHeight * ow;
+            byte* dst = Y + ((long)n * G.OutChannels + c0) * outPlane + (long)oy0 * ow;
+            InterleavedRequantize<TS, TV>.Run(result, (int)outPixels, lanes, bias, multiplier, k._yZp, k._lo, k._hi, k._ySigned, dst, outPlane);
         }
-    }
-
-    /// <summary>Float sums that hold exact integers, rewritten in place as int32 for <see cref="RequantizeRow"/>.</summary>
-    private static void ToInt32InPlace(float* p, int count)
-    {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-            for (; i + 8 <= count; i += 8) Vector256.ConvertToInt32(Vector256.Load(p + i)).AsSingle().Store(p + i);
-        if (Vector128.IsHardwareAccelerated)
-            for (; i + 4 <= count; i += 4) Vector128.ConvertToInt32(Vector128.Load(p + i)).AsSingle().Store(p + i);
-        for (; i < count; i++) ((int*)p)[i] = (int)p[i];
-    }
-
-    /// <summary>dst[i] = src[i] − x_zp as float for i &lt; count.</summary>
-    private void WidenToFloat(byte* src, int count, float* dst)
-    {
-        int i = 0;
-        if (_isa >= Isa.Vector128 && Vector128.IsHardwareAccelerated)
-        {
-            var zp = Vector128.Create(_xZp);
-            for (; i + 16 <= count; i += 16)
-            {
-                Vector128<int> a, b, c, d;
-                if (_xSigned)
-                {
-                    var (lo, hi) = Vector128.Widen(Vector128.Load((sbyte*)src + i));
-                    (a, b) = Vector128.Widen(lo);
-                    (c, d) = Vector128.Widen(hi);
-                }
-                else
-                {
-                    var (lo, hi) = Vector128.Widen(Vector128.Load(src + i));
-                    (a, b) = Vector128.Widen(lo.AsInt16());
-                    (c, d) = Vector128.Widen(hi.AsInt16());
-                }
-                Vector128.ConvertToSingle(a - zp).Store(dst + i);
-                Vector128.ConvertToSingle(b - zp).Store(dst + i + 4);
-                Vector128.ConvertToSingle(c - zp).Store(dst + i + 8);
-                Vector128.ConvertToSingle(d - zp).Store(dst + i + 12);
-            }
-        }
-        for (; i < count; i++) dst[i] = (_xSigned ? ((sbyte*)src)[i] : src[i]) - _xZp;
     }
 
     /// <summary>The scalar-only loop (ISA capped at scalar): one channel of one image, direct, border-checked.</summary>
