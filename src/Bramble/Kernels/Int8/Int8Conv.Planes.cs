@@ -254,7 +254,10 @@ public sealed unsafe partial class Int8Conv
             for (int i = 0; i < count; i++) dst[i] = src[i];
     }
 
-    /// <summary>The runs of lanes of the tile starting at column <paramref name="q0"/> that are real output pixels.</summary>
+    /// <summary>
+    /// The runs of lanes of the tile starting at column <paramref name="q0"/> that are real output pixels, runs that
+    /// continue each other in the output merged (a 1×1 grid has no dropped columns: every full tile is one run).
+    /// </summary>
     private int PixelRuns(int q0, int* runs)
     {
         int ow0 = _p.Window.Output[2], count = 0;
@@ -263,7 +266,10 @@ public sealed unsafe partial class Int8Conv
         {
             int oh = q / _wq, ow = q % _wq;
             int rowEnd = Math.Min(end, oh * _wq + ow0);
-            if (ow < ow0)
+            if (ow < ow0 && count > 0 && runs[3 * count - 3] + runs[3 * count - 1] == q - q0
+                && runs[3 * count - 2] + runs[3 * count - 1] == oh * ow0 + ow)
+                runs[3 * count - 1] += rowEnd - q; // no dropped columns between the rows (1×1 grids): one run
+            else if (ow < ow0)
             {
                 runs[3 * count] = q - q0;
                 runs[3 * count + 1] = oh * ow0 + ow;
