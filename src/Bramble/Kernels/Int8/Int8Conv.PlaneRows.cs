@@ -98,23 +98,26 @@ public sealed unsafe partial class Int8Conv
 
     /// <summary>
     /// dst[i] = the bytes of channels 0–3 at start + i·step, as uint8 (int8 activations + 128), a null channel
-    /// giving the zero point. Byte unpacks interleave 16 pixels of four channels at a time.
+    /// giving the zero point. Byte unpacks interleave 16 pixels of four channels at a time (step 1, or step 2 — the
+    /// phases of a stride-2 convolution — with the even bytes picked first).
     /// </summary>
     private void QuadRow(byte** channels, long start, int step, int count, int* dst)
     {
         byte zp = (byte)QuadZeroPoint;
         byte flip = (byte)(_xSigned ? 0x80 : 0);
         int i = 0;
-        if (step == 1 && Sse2.IsSupported && _isa >= Isa.Vector128)
+        if (step is 1 or 2 && Sse2.IsSupported && _isa >= Isa.Vector128)
         {
             var vzp = Vector128.Create(zp);
             var vflip = Vector128.Create(flip);
-            for (; i + 16 <= count; i += 16)
+            // Stride 2 reads 32 bytes for 16 pixels, the last one past the last pixel: stop a pixel early.
+            for (; i + 16 + (step - 1) <= count; i += 16)
             {
-                var c0 = Load16(channels[0], start + i, vzp, vflip);
-                var c1 = Load16(channels[1], start + i, vzp, vflip);
-                var c2 = Load16(channels[2], start + i, vzp, vflip);
-                var c3 = Load16(channels[3], start + i, vzp, vflip);
+                long at = start + (long)i * step;
+                var c0 = Load16(channels[0], at, step, vzp, vflip);
+                var c1 = Load16(channels[1], at, step, vzp, vflip);
+                var c2 = Load16(channels[2], at, step, vzp, vflip);
+                var c3 = Load16(channels[3], at, step, vzp, vflip);
                 var lo01 = Sse2.UnpackLow(c0, c1).AsInt16();
                 var hi01 = Sse2.UnpackHigh(c0, c1).AsInt16();
                 var lo23 = Sse2.UnpackLow(c2, c3).AsInt16();
@@ -134,7 +137,16 @@ public sealed unsafe partial class Int8Conv
         }
     }
 
+    /// <summary>16 bytes of a channel row from <paramref name="at"/>, every one (step 1) or every other one (step 2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> Load16(byte* channel, long at, Vector128<byte> zp, Vector128<byte> flip) =>
-        channel == null ? zp : Sse2.Xor(Sse2.LoadVector128(channel + at), flip);
+    private static Vector128<byte> Load16(byte* channel, long at, int step, Vector128<byte> zp, Vector128<byte> flip)
+    {
+        if (channel == null) return zp;
+        if (step == 1) return Sse2.Xor(Sse2.LoadVector128(channel + at), flip);
+        // The even bytes of 32: mask each 16-bit lane to its low byte, then pack (no saturation can occur).
+        var low = Vector128.Create((short)0xFF);
+        var even0 = Sse2.And(Sse2.LoadVector128((short*)(channel + at)), low);
+        var even1 = Sse2.And(Sse2.LoadVector128((short*)(channel + at + 16)), low);
+        return Sse2.Xor(Sse2.PackUnsignedSaturate(even0, even1), flip);
+    }
 }

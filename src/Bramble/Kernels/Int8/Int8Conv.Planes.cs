@@ -159,7 +159,7 @@ public sealed unsafe partial class Int8Conv
     {
         const int MR = PairPlaneKernels.MR, NR = PairPlaneKernels.NR;
         int* acc = Scratch(MR * NR + MR * NR / sizeof(int), out var pin);
-        var tile = new TileContext { Planes = planes, Y = y, Acc = acc, Bytes = (byte*)(acc + MR * NR) };
+        var tile = new TileContext { Planes = planes, Y = y, Acc = acc, Bytes = (byte*)(acc + MR * NR), OutSize = _p.Window.OutputSize };
         // Per tile, the runs of real pixels: (first lane, output index, length); a 16-lane tile spans at most 16 runs.
         int* runs = stackalloc int[3 * NR];
         int m = _p.OutChannels;
@@ -194,13 +194,14 @@ public sealed unsafe partial class Int8Conv
         public int* Planes, Packed, Offsets, Acc, Bias;
         public float* Multiplier;
         public byte* Y, Bytes;
+        public int OutSize;
     }
 
     /// <summary>Output channels [m0, m0 + 6) of tile <paramref name="t"/>: the micro-kernel, then requantization into the output.</summary>
     private void MultiplyTile(ref TileContext c, int m0, int t, int* runs, int runCount)
     {
         const int MR = PairPlaneKernels.MR, NR = PairPlaneKernels.NR;
-        int steps = _offsets.Length, outSize = _p.Window.OutputSize;
+        int steps = _offsets.Length, outSize = c.OutSize;
         int* a = c.Packed + (long)m0 * steps;
         // A tile inside one output row is stored straight; one that straddles rows goes through a staging row.
         bool whole = runCount == 1 && runs[2] == NR;
