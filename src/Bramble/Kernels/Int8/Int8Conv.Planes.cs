@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Bramble.Kernels.Threading;
 using Bramble.Ops.Nn;
@@ -206,14 +207,18 @@ public sealed unsafe partial class Int8Conv
         // A tile inside one output row is stored straight; one that straddles rows goes through a staging row.
         bool whole = runCount == 1 && runs[2] == NR;
         int rows = Math.Min(MR, _p.OutChannels - m0);
-        if (rows == MR && _isa >= Isa.Vector256 && Avx2.IsSupported)
+        bool wide = _isa >= Isa.Vector256 && Avx2.IsSupported;
+        if (rows == MR && (wide || (_isa >= Isa.Vector128 && Vector128.IsHardwareAccelerated && (!_quads || Ssse3.IsSupported))))
         {
-            // Full panels on AVX2: requantized in registers (the ragged last panel takes the general path below).
+            // Full panels: requantized in registers (the ragged last panel takes the general path below).
             byte** dst = stackalloc byte*[MR];
             for (int r = 0; r < MR; r++) dst[r] = whole ? c.Y + (long)(m0 + r) * outSize + runs[1] : c.Bytes + r * NR;
             var q = new TileRequantization(c.Bias + m0, c.Multiplier + m0, _yZp, _lo, _hi);
-            if (_quads) PlaneMicroKernels<QuadDot>.Avx2KernelRequantized(a, c.Planes + t * NR, c.Offsets, steps, q, dst);
-            else PlaneMicroKernels<PairDot>.Avx2KernelRequantized(a, c.Planes + t * NR, c.Offsets, steps, q, dst);
+            int* x = c.Planes + t * NR;
+            if (_quads && wide) PlaneMicroKernels<QuadDot>.Avx2KernelRequantized(a, x, c.Offsets, steps, q, dst);
+            else if (_quads) PlaneMicroKernels<QuadDot>.Vector128KernelRequantized(a, x, c.Offsets, steps, q, dst);
+            else if (wide) PlaneMicroKernels<PairDot>.Avx2KernelRequantized(a, x, c.Offsets, steps, q, dst);
+            else PlaneMicroKernels<PairDot>.Vector128KernelRequantized(a, x, c.Offsets, steps, q, dst);
             if (whole) return;
             for (int r = 0; r < MR; r++)
             {

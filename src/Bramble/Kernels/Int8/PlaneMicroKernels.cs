@@ -104,28 +104,46 @@ internal static unsafe class PlaneMicroKernels<TDot> where TDot : struct, IPlane
     {
         for (int r = 0; r < MR; r += 2)
         {
-            Vector128<int> p0 = default, p1 = default, p2 = default, p3 = default;
-            Vector128<int> q0 = default, q1 = default, q2 = default, q3 = default;
-            for (int kk = 0; kk < steps; kk++)
-            {
-                int* b = x + offsets[kk];
-                var b0 = Vector128.Load(b);
-                var b1 = Vector128.Load(b + 4);
-                var b2 = Vector128.Load(b + 8);
-                var b3 = Vector128.Load(b + 12);
-                var w = Vector128.Create(a[kk * MR + r]);
-                p0 += TDot.Dot(b0, w); p1 += TDot.Dot(b1, w); p2 += TDot.Dot(b2, w); p3 += TDot.Dot(b3, w);
-                w = Vector128.Create(a[kk * MR + r + 1]);
-                q0 += TDot.Dot(b0, w); q1 += TDot.Dot(b1, w); q2 += TDot.Dot(b2, w); q3 += TDot.Dot(b3, w);
-            }
+            Vector128Rows(a, x, offsets, steps, r, out var p0, out var p1, out var p2, out var p3, out var q0, out var q1, out var q2, out var q3);
             int* row = acc + r * NR;
             p0.Store(row); p1.Store(row + 4); p2.Store(row + 8); p3.Store(row + 12);
             q0.Store(row + NR); q1.Store(row + NR + 4); q2.Store(row + NR + 8); q3.Store(row + NR + 12);
         }
     }
+
+    /// <summary><see cref="Vector128Kernel"/> with each pair of rows requantized in registers into dst[r] (see <see cref="Avx2KernelRequantized"/>).</summary>
+    public static void Vector128KernelRequantized(int* a, int* x, int* offsets, int steps, in TileRequantization q, byte** dst)
+    {
+        for (int r = 0; r < MR; r += 2)
+        {
+            Vector128Rows(a, x, offsets, steps, r, out var p0, out var p1, out var p2, out var p3, out var q0, out var q1, out var q2, out var q3);
+            q.Store(p0, p1, p2, p3, r, dst[r]);
+            q.Store(q0, q1, q2, q3, r + 1, dst[r + 1]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Vector128Rows(int* a, int* x, int* offsets, int steps, int r,
+        out Vector128<int> p0, out Vector128<int> p1, out Vector128<int> p2, out Vector128<int> p3,
+        out Vector128<int> q0, out Vector128<int> q1, out Vector128<int> q2, out Vector128<int> q3)
+    {
+        p0 = p1 = p2 = p3 = q0 = q1 = q2 = q3 = default;
+        for (int kk = 0; kk < steps; kk++)
+        {
+            int* b = x + offsets[kk];
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var b2 = Vector128.Load(b + 8);
+            var b3 = Vector128.Load(b + 12);
+            var w = Vector128.Create(a[kk * MR + r]);
+            p0 += TDot.Dot(b0, w); p1 += TDot.Dot(b1, w); p2 += TDot.Dot(b2, w); p3 += TDot.Dot(b3, w);
+            w = Vector128.Create(a[kk * MR + r + 1]);
+            q0 += TDot.Dot(b0, w); q1 += TDot.Dot(b1, w); q2 += TDot.Dot(b2, w); q3 += TDot.Dot(b3, w);
+        }
+    }
 }
 
-/// <summary>Per-tile requantization constants for <see cref="PlaneMicroKernels{TDot}.Avx2KernelRequantized"/>: six rows' bias and multiplier, the shared zero point and clamp.</summary>
+/// <summary>Per-tile requantization constants for the requantizing plane micro-kernels: six rows' bias and multiplier, the shared zero point and clamp.</summary>
 internal readonly unsafe struct TileRequantization(int* bias, float* multiplier, int zeroPoint, int lo, int hi)
 {
     private readonly float _lo = lo - zeroPoint, _hi = hi - zeroPoint;
@@ -145,5 +163,24 @@ internal readonly unsafe struct TileRequantization(int* bias, float* multiplier,
         var w0 = Vector128.Narrow(q0.GetLower(), q0.GetUpper());
         var w1 = Vector128.Narrow(q1.GetLower(), q1.GetUpper());
         Vector128.Narrow(w0, w1).AsByte().Store(dst);
+    }
+
+    /// <summary>The 128-bit form: row <paramref name="r"/>'s 16 sums as four vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(Vector128<int> s0, Vector128<int> s1, Vector128<int> s2, Vector128<int> s3, int r, byte* dst)
+    {
+        var b = Vector128.Create(bias[r]);
+        var m = Vector128.Create(multiplier[r]);
+        var w0 = Vector128.Narrow(Quantize(s0, b, m), Quantize(s1, b, m));
+        var w1 = Vector128.Narrow(Quantize(s2, b, m), Quantize(s3, b, m));
+        Vector128.Narrow(w0, w1).AsByte().Store(dst);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector128<int> Quantize(Vector128<int> sum, Vector128<int> b, Vector128<float> m)
+    {
+        var v = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(sum + b) * m, Vector128.Create(_lo)), Vector128.Create(_hi));
+        // Round (half to even) then convert: the conversion of an integral float is exact.
+        return Vector128.ConvertToInt32(Vector128.Round(v)) + Vector128.Create(zeroPoint);
     }
 }
