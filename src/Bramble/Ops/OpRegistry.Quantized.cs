@@ -22,6 +22,7 @@ public static partial class OpRegistry
         add("DequantizeLinear", (n, _) => new DequantizeLinear(n), domain: MicrosoftDomain);
         // Bramble's fused forms: QDQ Conv/MatMul folded with a following Relu/Clip (attributes fused_min/fused_max).
         add("QLinearConv", (n, _) => new QLinearConv(n), domain: BrambleDomain);
+        add("QLookup", (n, _) => new QLookup(n), domain: BrambleDomain);
         add("QLinearMatMul", (n, _) => new QLinearMatMul(n), domain: BrambleDomain);
     }
 }
