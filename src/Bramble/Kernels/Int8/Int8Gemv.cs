@@ -70,7 +70,9 @@ public sealed unsafe class Int8Gemv
         _rows = rows;
         _k = transB ? w.Shape[1] : w.Shape[0];
         _n = transB ? w.Shape[0] : w.Shape[1];
-        _bytes = WeightsFitBytes(w, transB, wZp, _n);
+        var zeroPoints = new int[_n];
+        for (int n = 0; n < _n; n++) zeroPoints[n] = QuantParams.ZeroPoint(wZp, n);
+        _bytes = WeightsFitBytes(w, transB, zeroPoints);
         int perStep = _bytes ? GemvKernels.StepBytes : GemvKernels.StepBytes / 2;
         _steps = (_k + perStep - 1) / perStep;
         _blocks = (_n + GemvKernels.Columns - 1) / GemvKernels.Columns;
@@ -78,7 +80,7 @@ public sealed unsafe class Int8Gemv
         // Pinned, with room to start the packed weights on a cache line (the loads stream them in 32-byte pieces).
         _store = GC.AllocateArray<byte>(checked((int)(_blockBytes * _blocks + 64)), pinned: true);
         _offset = (64 - (long)Unsafe.AsPointer(ref _store[0]) % 64) % 64;
-        var sums = Pack(w, transB, wZp);
+        var sums = Pack(w, transB, zeroPoints);
         // The bytes form multiplies uint8 activations (int8 ones shifted by +128) and moves their zero point into
         // the bias: Σ (x − zp)·v = Σ x·v − zp·Σ v, exact modulo 2³² like the reference's wrapping sum.
         int shifted = xZp + (xSigned ? 128 : 0);
@@ -112,34 +114,43 @@ public sealed unsafe class Int8Gemv
     };
 
     /// <summary>Whether every |w − w_zp| ≤ 64, so the bytes form (and pmaddubsw) is exact.</summary>
-    private static bool WeightsFitBytes(Tensor w, bool transB, Tensor? wZp, int n)
+    private static bool WeightsFitBytes(Tensor w, bool transB, int[] zeroPoints)
     {
         bool signed = w.Type == DataType.Int8;
-        for (long i = 0; i < w.Length; i++)
+        int inner = w.Shape[1];
+        for (int r = 0; r < w.Shape[0]; r++)
         {
-            int column = (int)(transB ? i / (w.Length / n) : i % n);
-            if (Math.Abs(QuantParams.Load(w.Data, i, signed) - QuantParams.ZeroPoint(wZp, column)) > QuadPlaneKernels.MaxExactWeight) return false;
+            byte* row = w.Data + (long)r * inner;
+            for (int i = 0; i < inner; i++)
+                if (Math.Abs(QuantParams.Load(row, i, signed) - zeroPoints[transB ? r : i]) > QuadPlaneKernels.MaxExactWeight)
+                    return false;
         }
         return true;
     }
 
     /// <summary>Writes w − w_zp into the blocks (zero padding past K and N) and returns each column's Σ (w − w_zp).</summary>
-    private long[] Pack(Tensor w, bool transB, Tensor? wZp)
+    private long[] Pack(Tensor w, bool transB, int[] zeroPoints)
     {
         bool signed = w.Type == DataType.Int8;
         int perStep = _bytes ? GemvKernels.StepBytes : GemvKernels.StepBytes / 2;
+        const int StepStride = GemvKernels.Columns * GemvKernels.StepBytes;
         var sums = new long[_n];
         byte* packed = Packed;
-        // Source order (sequential reads of a possibly huge matrix); the writes land in one block at a time when transB.
-        for (long i = 0; i < w.Length; i++)
+        // Rows of the stored matrix in order (sequential reads of a possibly huge matrix): a row is one column's
+        // K weights when transB, else one k across all columns.
+        int inner = w.Shape[1];
+        for (int r = 0; r < w.Shape[0]; r++)
         {
-            int k = (int)(transB ? i % _k : i / _n), n = (int)(transB ? i / _k : i % _n);
-            int v = QuantParams.Load(w.Data, i, signed) - QuantParams.ZeroPoint(wZp, n);
-            sums[n] += v;
-            long at = n / GemvKernels.Columns * _blockBytes + (long)(k / perStep) * GemvKernels.Columns * GemvKernels.StepBytes
-                + n % GemvKernels.Columns * GemvKernels.StepBytes;
-            if (_bytes) ((sbyte*)(packed + at))[k % perStep] = (sbyte)v;
-            else ((short*)(packed + at))[k % perStep] = (short)v;
+            byte* row = w.Data + (long)r * inner;
+            for (int i = 0; i < inner; i++)
+            {
+                int k = transB ? i : r, n = transB ? r : i;
+                int v = QuantParams.Load(row, i, signed) - zeroPoints[n];
+                sums[n] += v;
+                byte* step = packed + n / GemvKernels.Columns * _blockBytes + (long)(k / perStep) * StepStride + n % GemvKernels.Columns * GemvKernels.StepBytes;
+                if (_bytes) ((sbyte*)step)[k % perStep] = (sbyte)v;
+                else ((short*)step)[k % perStep] = (short)v;
+            }
         }
         return sums;
     }

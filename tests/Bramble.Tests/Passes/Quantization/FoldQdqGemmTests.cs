@@ -112,7 +112,7 @@ public class FoldQdqGemmTests
             g.Nodes.Add(new Node("Clip", [y, "lo", "hi"], ["act"], "clip"));
             y = "act";
         }
-        g.Initializers["ys"] = Tensor.Scalar(0.02f);
+        g.Initializers["ys"] = Tensor.Scalar(0.06f);
         g.Initializers["yz"] = Tensor.Scalar((byte)100);
         g.Nodes.Add(new Node("QuantizeLinear", [y, "ys", "yz"], ["y"], "qy"));
         g.Outputs.Insert(0, new ValueInfo("y", DataType.Undefined, null));
@@ -158,7 +158,12 @@ public class FoldQdqGemmTests
     [MemberData(nameof(Foldable))]
     public void FoldsAndMatchesTheQdqGraph(string name)
     {
-        var rng = new Random(name.GetHashCode(StringComparison.Ordinal) & 0xFFFF);
+        for (int seed = 0; seed < 12; seed++) FoldsAndMatches(name, seed);
+    }
+
+    private static void FoldsAndMatches(string name, int seed)
+    {
+        var rng = new Random(seed * 31 + name.Length);
         var layer = Named(name);
         using var model = Build(layer, rng);
         using (var folded = model.CloneStructure())
@@ -175,16 +180,16 @@ public class FoldQdqGemmTests
         var reference = Run(model, x, new SessionOptions { ReferenceKernels = true });
         var fast = Run(model, x, new SessionOptions());
         Assert.Equal(unfolded.Length, fast.Length);
-        Assert.Equal(reference, fast);
+        Assert.True(reference.AsSpan().SequenceEqual(fast), $"seed {seed}: fast kernel differs from the reference");
         int differ = 0;
         for (int i = 0; i < unfolded.Length; i++)
         {
-            Assert.True(Math.Abs(unfolded[i] - fast[i]) <= 1, $"element {i}: QDQ {unfolded[i]} folded {fast[i]}");
+            Assert.True(Math.Abs(unfolded[i] - fast[i]) <= 1, $"seed {seed} element {i}: QDQ {unfolded[i]} folded {fast[i]}");
             differ += unfolded[i] != fast[i] ? 1 : 0;
         }
         // Float rounding may flip a few halfway cases, never many; and the outputs must not be one clamped value.
-        Assert.True(differ <= unfolded.Length / 10, $"{differ} of {unfolded.Length} differ");
-        Assert.True(fast.Distinct().Count() > 3, "degenerate outputs");
+        Assert.True(differ <= unfolded.Length / 10, $"seed {seed}: {differ} of {unfolded.Length} differ");
+        Assert.True(fast.Distinct().Count() > 2, $"seed {seed}: degenerate outputs");
     }
 
     public static TheoryData<string> NotFoldable() => new() { "alpha", "transA", "weights-input", "extra-reader", "matmul-extra-reader" };
