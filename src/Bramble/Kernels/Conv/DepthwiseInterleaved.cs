@@ -98,54 +98,68 @@ internal static unsafe class DepthwiseInterleaved
             bool clamp = act is Activation.Relu or Activation.Clip;
             TV lo = TS.Splat(act == Activation.Clip ? Epilogue.Alpha : 0f), hi = TS.Splat(act == Activation.Clip ? Epilogue.Beta : float.PositiveInfinity);
 
-            int sx = G.StrideW * v, dx = G.DilationW * v, dy = G.DilationH * wp * v;
-            for (int oy = 0; oy < oh; oy++)
-            {
-                float* top = plane + (long)oy * G.StrideH * wp * v;
-                float* row = result + (long)oy * ow * v;
-                int ox = 0;
-                for (; ox + 4 <= ow; ox += 4)
-                {
-                    TV a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-                    float* p = top + (long)ox * sx;
-                    float* wt = w;
-                    for (int ky = 0; ky < kh; ky++, p += dy)
-                    {
-                        float* q = p;
-                        for (int kx = 0; kx < kw; kx++, q += dx, wt += v)
-                        {
-                            TV wv = TS.Load(wt);
-                            a0 = TS.Fma(wv, TS.Load(q), a0);
-                            a1 = TS.Fma(wv, TS.Load(q + sx), a1);
-                            a2 = TS.Fma(wv, TS.Load(q + 2 * sx), a2);
-                            a3 = TS.Fma(wv, TS.Load(q + 3 * sx), a3);
-                        }
-                    }
-                    if (clamp)
-                    {
-                        a0 = TS.Min(TS.Max(a0, lo), hi); a1 = TS.Min(TS.Max(a1, lo), hi);
-                        a2 = TS.Min(TS.Max(a2, lo), hi); a3 = TS.Min(TS.Max(a3, lo), hi);
-                    }
-                    float* r = row + (long)ox * v;
-                    TS.Store(a0, r); TS.Store(a1, r + v); TS.Store(a2, r + 2 * v); TS.Store(a3, r + 3 * v);
-                }
-                for (; ox < ow; ox++)
-                {
-                    TV a = bias;
-                    float* p = top + (long)ox * sx;
-                    float* wt = w;
-                    for (int ky = 0; ky < kh; ky++, p += dy)
-                    {
-                        float* q = p;
-                        for (int kx = 0; kx < kw; kx++, q += dx, wt += v) a = TS.Fma(TS.Load(wt), TS.Load(q), a);
-                    }
-                    if (clamp) a = TS.Min(TS.Max(a, lo), hi);
-                    TS.Store(a, row + (long)ox * v);
-                }
-            }
+            ComputeRows<TS, TV>(G, plane, wp, w, bias, clamp, lo, hi, result, oh);
             // Other activations: one pass over the interleaved result (every lane the same formula), still in L1.
             if (!clamp && act != Activation.None) EpilogueVector.ApplyRow(Epilogue.WithoutBias, result, oh * ow * v, 0, null, Isa);
             InterleavedPlanes<TS, TV>.Deinterleave(result, Output + (long)c0 * oh * ow, oh * ow, lanes);
+        }
+    }
+
+    /// <summary>
+    /// Output rows [0, <paramref name="rows"/>) of one channel block from its padded interleaved plane (<paramref name="wp"/>
+    /// pixels wide, row 0 the top row output row 0 reads) into <paramref name="result"/> (pixel-major, Count lanes each):
+    /// per-lane weights <paramref name="w"/> (taps × Count), <paramref name="bias"/> seeding the sums, an optional clamp.
+    /// Shared with the int8 depthwise kernel, which runs it on zero-point-free integers (exact in float).
+    /// </summary>
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
+    internal static void ComputeRows<TS, TV>(in ConvGeometry g, float* plane, int wp, float* w, TV bias, bool clamp, TV lo, TV hi, float* result, int rows)
+        where TS : struct, ISimdF<TV> where TV : struct
+    {
+        int v = TS.Count, ow = g.OutWidth, kh = g.KernelH, kw = g.KernelW;
+        int sx = g.StrideW * v, dx = g.DilationW * v, dy = g.DilationH * wp * v;
+        for (int oy = 0; oy < rows; oy++)
+        {
+            float* top = plane + (long)oy * g.StrideH * wp * v;
+            float* row = result + (long)oy * ow * v;
+            int ox = 0;
+            for (; ox + 4 <= ow; ox += 4)
+            {
+                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+                float* p = top + (long)ox * sx;
+                float* wt = w;
+                for (int ky = 0; ky < kh; ky++, p += dy)
+                {
+                    float* q = p;
+                    for (int kx = 0; kx < kw; kx++, q += dx, wt += v)
+                    {
+                        TV wv = TS.Load(wt);
+                        a0 = TS.Fma(wv, TS.Load(q), a0);
+                        a1 = TS.Fma(wv, TS.Load(q + sx), a1);
+                        a2 = TS.Fma(wv, TS.Load(q + 2 * sx), a2);
+                        a3 = TS.Fma(wv, TS.Load(q + 3 * sx), a3);
+                    }
+                }
+                if (clamp)
+                {
+                    a0 = TS.Min(TS.Max(a0, lo), hi); a1 = TS.Min(TS.Max(a1, lo), hi);
+                    a2 = TS.Min(TS.Max(a2, lo), hi); a3 = TS.Min(TS.Max(a3, lo), hi);
+                }
+                float* r = row + (long)ox * v;
+                TS.Store(a0, r); TS.Store(a1, r + v); TS.Store(a2, r + 2 * v); TS.Store(a3, r + 3 * v);
+            }
+            for (; ox < ow; ox++)
+            {
+                TV a = bias;
+                float* p = top + (long)ox * sx;
+                float* wt = w;
+                for (int ky = 0; ky < kh; ky++, p += dy)
+                {
+                    float* q = p;
+                    for (int kx = 0; kx < kw; kx++, q += dx, wt += v) a = TS.Fma(TS.Load(wt), TS.Load(q), a);
+                }
+                if (clamp) a = TS.Min(TS.Max(a, lo), hi);
+                TS.Store(a, row + (long)ox * v);
+            }
         }
     }
 

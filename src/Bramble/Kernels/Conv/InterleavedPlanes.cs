@@ -19,10 +19,15 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
     /// planes (a 7-wide row is shorter than one block), the rest pixel by pixel.
     /// </summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void Interleave(float* x, int h, int wd, int pt, int pl, float* plane, int hp, int wp, int lanes, float fill)
+    public static void Interleave(float* x, int h, int wd, int pt, int pl, float* plane, int hp, int wp, int lanes, float fill) =>
+        Interleave(new FloatPlanes(x, (long)h * wd), h, wd, pt, pl, plane, hp, wp, lanes, fill);
+
+    /// <summary><see cref="Interleave(float*, int, int, int, int, float*, int, int, int, float)"/> over any source of plane values (e.g. quantized bytes).</summary>
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
+    public static void Interleave<TSource>(TSource x, int h, int wd, int pt, int pl, float* plane, int hp, int wp, int lanes, float fill)
+        where TSource : struct, IPlaneSource
     {
         int v = TS.Count;
-        long image = (long)h * wd;
         // Input rows [iy0, iy1) and columns [ix0, ix1) land in the plane at row iy + pt, column ix + pl.
         int iy0 = Math.Max(0, -pt), iy1 = Math.Min(h, hp - pt), ix0 = Math.Max(0, -pl), ix1 = Math.Min(wd, wp - pl);
         if (iy1 <= iy0 || ix1 <= ix0)
@@ -45,7 +50,7 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
         {
             // Cropped columns (large strides): pixel by pixel.
             for (int iy = iy0; iy < iy1; iy++)
-                for (int ix = ix0; ix < ix1; ix++) Pixel(x, image, (long)iy * wd + ix, plane + ((long)(iy + pt) * wp + ix + pl) * v, lanes, v, fill);
+                for (int ix = ix0; ix < ix1; ix++) Pixel(x, (long)iy * wd + ix, plane + ((long)(iy + pt) * wp + ix + pl) * v, lanes, v, fill);
             return;
         }
         // Whole rows: flat pixels [p0, p1) of the input; pixel p lands at plane row p / wd + pt, column p % wd + pl.
@@ -57,15 +62,14 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
             var zero = Vector256.Create(fill);
             for (; pix + 8 <= p1; pix += 8)
             {
-                float* s = x + pix;
-                var r0 = Vector256.Load(s);
-                var r1 = lanes > 1 ? Vector256.Load(s + image) : zero;
-                var r2 = lanes > 2 ? Vector256.Load(s + 2 * image) : zero;
-                var r3 = lanes > 3 ? Vector256.Load(s + 3 * image) : zero;
-                var r4 = lanes > 4 ? Vector256.Load(s + 4 * image) : zero;
-                var r5 = lanes > 5 ? Vector256.Load(s + 5 * image) : zero;
-                var r6 = lanes > 6 ? Vector256.Load(s + 6 * image) : zero;
-                var r7 = lanes > 7 ? Vector256.Load(s + 7 * image) : zero;
+                var r0 = x.Load8(0, pix);
+                var r1 = lanes > 1 ? x.Load8(1, pix) : zero;
+                var r2 = lanes > 2 ? x.Load8(2, pix) : zero;
+                var r3 = lanes > 3 ? x.Load8(3, pix) : zero;
+                var r4 = lanes > 4 ? x.Load8(4, pix) : zero;
+                var r5 = lanes > 5 ? x.Load8(5, pix) : zero;
+                var r6 = lanes > 6 ? x.Load8(6, pix) : zero;
+                var r7 = lanes > 7 ? x.Load8(7, pix) : zero;
                 Transpose8x8.Run(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
                 Vector256.Store(r0, Next(ref d0, ref col, wd, wp, v));
                 Vector256.Store(r1, Next(ref d0, ref col, wd, wp, v));
@@ -82,11 +86,10 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
             var zero = Vector128.Create(fill);
             for (; pix + 4 <= p1; pix += 4)
             {
-                float* s = x + pix;
-                var r0 = Vector128.Load(s);
-                var r1 = lanes > 1 ? Vector128.Load(s + image) : zero;
-                var r2 = lanes > 2 ? Vector128.Load(s + 2 * image) : zero;
-                var r3 = lanes > 3 ? Vector128.Load(s + 3 * image) : zero;
+                var r0 = x.Load4(0, pix);
+                var r1 = lanes > 1 ? x.Load4(1, pix) : zero;
+                var r2 = lanes > 2 ? x.Load4(2, pix) : zero;
+                var r3 = lanes > 3 ? x.Load4(3, pix) : zero;
                 Transpose4x4.Run(ref r0, ref r1, ref r2, ref r3);
                 Vector128.Store(r0, Next(ref d0, ref col, wd, wp, v));
                 Vector128.Store(r1, Next(ref d0, ref col, wd, wp, v));
@@ -94,7 +97,7 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
                 Vector128.Store(r3, Next(ref d0, ref col, wd, wp, v));
             }
         }
-        for (; pix < p1; pix++) Pixel(x, image, pix, Next(ref d0, ref col, wd, wp, v), lanes, v, fill);
+        for (; pix < p1; pix++) Pixel(x, pix, Next(ref d0, ref col, wd, wp, v), lanes, v, fill);
     }
 
     /// <summary>The plane slot of the next flattened input pixel: column col of the current row, then advance.</summary>
@@ -112,10 +115,10 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
 
     /// <summary>One pixel's lanes: plane c's value at flat index <paramref name="pix"/>, <paramref name="fill"/> past <paramref name="lanes"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pixel(float* x, long image, long pix, float* d, int lanes, int v, float fill)
+    private static void Pixel<TSource>(TSource x, long pix, float* d, int lanes, int v, float fill) where TSource : struct, IPlaneSource
     {
         int c = 0;
-        for (; c < lanes; c++) d[c] = x[c * image + pix];
+        for (; c < lanes; c++) d[c] = x.Load(c, pix);
         for (; c < v; c++) d[c] = fill;
     }
 
@@ -168,4 +171,30 @@ internal static unsafe class InterleavedPlanes<TS, TV> where TS : struct, ISimdF
             for (int i = pix; i < n; i++) o[i] = s[(long)i * v];
         }
     }
+}
+
+/// <summary>
+/// Where <see cref="InterleavedPlanes{TS, TV}.Interleave{TSource}"/> reads: the value at flat pixel index
+/// <c>pixel</c> of plane <c>channel</c>, as float.
+/// </summary>
+internal interface IPlaneSource
+{
+    /// <summary>Pixels pixel … pixel + 7 (AVX2 machines only).</summary>
+    Vector256<float> Load8(int channel, long pixel);
+    /// <summary>Pixels pixel … pixel + 3.</summary>
+    Vector128<float> Load4(int channel, long pixel);
+    float Load(int channel, long pixel);
+}
+
+/// <summary>Float planes <paramref name="planeStride"/> floats apart, read as they are.</summary>
+internal readonly unsafe struct FloatPlanes(float* x, long planeStride) : IPlaneSource
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Load8(int channel, long pixel) => Vector256.Load(x + channel * planeStride + pixel);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Load4(int channel, long pixel) => Vector128.Load(x + channel * planeStride + pixel);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Load(int channel, long pixel) => x[channel * planeStride + pixel];
 }

@@ -1,6 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using Bramble.Kernels.Conv;
+using Bramble.Kernels.Threading;
+using Bramble.Ops.Quantized;
+using Bramble.Tensors;
 
 namespace Bramble.Kernels.Int8;
 
@@ -13,127 +16,137 @@ public sealed unsafe partial class Int8Conv
     /// </summary>
     private static bool DepthwiseSumsExactInFloat(int taps) => (long)taps * 255 * 255 < 1 << 24;
 
-    /// <summary>
-    /// Depthwise: channel <paramref name="c"/> of image <paramref name="n"/>. The zero-padded plane is widened
-    /// to float once, split by column phase (column j goes to phase j mod stride at j / stride) so that every
-    /// tap of a strided convolution reads contiguous memory; then each output row is Σ taps · shifted rows.
-    /// </summary>
-    private void RunDepthwise(byte* x, byte* y, int n, int c)
+    /// <summary>Output pixels per band: a band's planes (input, interleaved, result) stay well inside L2.</summary>
+    private const int DepthwiseBandPixels = 2048;
+
+    private ConvGeometry DepthwiseGeometry()
     {
         var win = _p.Window;
-        int kh = win.Kernel[1], kw = win.Kernel[2], h = win.Input[1], w = win.Input[2];
-        int oh0 = win.Output[1], ow0 = win.Output[2];
-        int sh = win.Stride[1], sw = win.Stride[2], dh = win.Dilation[1], dw = win.Dilation[2];
-        int pt = win.PadBegin[1], pl = win.PadBegin[2];
-        int ph = (oh0 - 1) * sh + (kh - 1) * dh + 1;
-        int pw = (ow0 - 1) * sw + (kw - 1) * dw + 1;
-        // A phase row: ceil(pw / sw) columns + 8 so that vector loads of the last outputs stay inside the row.
-        int qw = (pw + sw - 1) / sw + 8;
-        int rowFloats = sw * qw;
-        int* scratch = Scratch(ph * rowFloats + pw + 8 + ow0 + 8, out var pin);
-        float* plane = (float*)scratch;
-        float* line = plane + ph * rowFloats;
-        int* acc = (int*)(line + pw + 8);
-        byte* src = x + (long)(n * _p.InChannels + c) * h * w;
-        for (int r = 0; r < ph; r++)
+        return new ConvGeometry(_p.InChannels, win.Input[1], win.Input[2], _p.OutChannels, win.Kernel[1], win.Kernel[2])
         {
-            int ih = r - pt;
-            float* prow = plane + (long)r * rowFloats;
-            // Stride 1 widens straight into the plane; other strides widen into a line and deal it out by phase.
-            float* dst = sw == 1 ? prow : line;
-            new Span<float>(dst, pw + 8).Clear();
-            if ((uint)ih < (uint)h)
-            {
-                int first = Math.Min(pl, pw), count = Math.Max(0, Math.Min(w, pw - pl));
-                WidenToFloat(src + (long)ih * w, count, dst + first);
-            }
-            if (sw != 1)
-                for (int phase = 0; phase < sw; phase++)
-                {
-                    float* q = prow + phase * qw;
-                    for (int i = 0, j = phase; i < qw; i++, j += sw) q[i] = j < pw ? line[j] : 0f;
-                }
-        }
-        byte* dstPlane = y + (long)(n * _p.OutChannels + c) * oh0 * ow0;
-        // Offsets of the taps from an output row's first plane row (≤ 258 taps, see DepthwiseSumsExactInFloat).
-        int* offsets = stackalloc int[_kernelSize];
-        for (int ky = 0; ky < kh; ky++)
-            for (int kx = 0; kx < kw; kx++)
-                offsets[ky * kw + kx] = ky * dh * rowFloats + (kx * dw % sw) * qw + kx * dw / sw;
-        int kernelSize = _kernelSize;
-        fixed (float* taps = &_taps[c * _kernelSize])
-        {
-            for (int oh = 0; oh < oh0; oh++)
-            {
-                float* rows = plane + (long)oh * sh * rowFloats;
-                int ow = 0;
-                if (_isa >= Isa.Vector256 && Vector256.IsHardwareAccelerated)
-                {
-                    // Four independent sums: one chain of dependent FMAs would wait on FMA latency at every tap.
-                    for (; ow + 32 <= ow0; ow += 32)
-                    {
-                        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-                        for (int t = 0; t < kernelSize; t++)
-                        {
-                            float* r = rows + offsets[t] + ow;
-                            var tap = Vector256.Create(taps[t]);
-                            s0 = MulAdd(Vector256.Load(r), tap, s0);
-                            s1 = MulAdd(Vector256.Load(r + 8), tap, s1);
-                            s2 = MulAdd(Vector256.Load(r + 16), tap, s2);
-                            s3 = MulAdd(Vector256.Load(r + 24), tap, s3);
-                        }
-                        Vector256.ConvertToInt32(s0).Store(acc + ow);
-                        Vector256.ConvertToInt32(s1).Store(acc + ow + 8);
-                        Vector256.ConvertToInt32(s2).Store(acc + ow + 16);
-                        Vector256.ConvertToInt32(s3).Store(acc + ow + 24);
-                    }
-                    // The last vector may run past ow0: the rows' 8-column slack makes that safe, and acc has room for
-                    // the extra lanes, which requantization ignores. Narrow 7- and 14-wide maps need no scalar tail.
-                    for (; ow < ow0; ow += 8)
-                    {
-                        var sum = Vector256<float>.Zero;
-                        for (int t = 0; t < kernelSize; t++)
-                            sum = MulAdd(Vector256.Load(rows + offsets[t] + ow), Vector256.Create(taps[t]), sum);
-                        Vector256.ConvertToInt32(sum).Store(acc + ow);
-                    }
-                }
-                else if (_isa >= Isa.Vector128 && Vector128.IsHardwareAccelerated)
-                    for (; ow < ow0; ow += 4)
-                    {
-                        var sum = Vector128<float>.Zero;
-                        for (int t = 0; t < kernelSize; t++)
-                            sum += Vector128.Load(rows + offsets[t] + ow) * Vector128.Create(taps[t]);
-                        Vector128.ConvertToInt32(sum).Store(acc + ow);
-                    }
-                for (; ow < ow0; ow++)
-                {
-                    float sum = 0;
-                    for (int t = 0; t < kernelSize; t++) sum += rows[offsets[t] + ow] * taps[t];
-                    acc[ow] = (int)sum;
-                }
-                RequantizeRow.Run(_isa, acc, ow0, _bias[c], _multiplier[c], _yZp, _lo, _hi, dstPlane + oh * ow0, _ySigned);
-            }
-        }
-        GC.KeepAlive(pin);
+            StrideH = win.Stride[1], StrideW = win.Stride[2], DilationH = win.Dilation[1], DilationW = win.Dilation[2],
+            PadTop = win.PadBegin[1], PadLeft = win.PadBegin[2], PadBottom = win.PadEnd[1], PadRight = win.PadEnd[2], Groups = _p.Group,
+        };
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : a * b + c;
+    /// <summary>Channels per interleaved block at <paramref name="isa"/>: 8 with AVX2+FMA, 4 with 128-bit SIMD, 0 = the scalar loop.</summary>
+    private static int DepthwiseLanes(Isa isa) =>
+        isa >= Isa.Vector256 && F256.Supported ? F256.Count : isa >= Isa.Vector128 && F128.Supported ? F128.Count : 0;
 
-    /// <summary>dst[i] = src[i] − x_zp as float for i &lt; count.</summary>
-    private void WidenToFloat(byte* src, int count, float* dst)
+    /// <summary>(w − w_zp) per block of <paramref name="lanes"/> channels as taps × lanes floats (zero past the last channel); per channel for the scalar loop.</summary>
+    private float[] InterleaveDepthwiseTaps(Tensor w, Tensor? wZp, bool wSigned, int lanes)
     {
-        int i = 0;
-        if (_isa >= Isa.Vector256 && Avx2.IsSupported)
+        int m = _p.OutChannels, taps = _kernelSize, v = Math.Max(lanes, 1), blocks = (m + v - 1) / v;
+        var result = GC.AllocateArray<float>(blocks * taps * v, pinned: true);
+        for (int c = 0; c < m; c++)
+            for (int t = 0; t < taps; t++)
+                result[(c / v * taps + t) * v + c % v] = QuantParams.Load(w.Data, (long)c * taps + t, wSigned) - QuantParams.ZeroPoint(wZp, c);
+        return result;
+    }
+
+    private void RunDepthwise(byte* x, byte* y, WorkerPool pool)
+    {
+        if (_dwLanes == 0)
         {
-            var zp = Vector256.Create(_xZp);
-            for (; i + 8 <= count; i += 8)
-            {
-                var wide = _xSigned ? Avx2.ConvertToVector256Int32((sbyte*)(src + i)) : Avx2.ConvertToVector256Int32(src + i);
-                Avx.ConvertToVector256Single(Avx2.Subtract(wide, zp)).Store(dst + i);
-            }
+            var scalar = new DepthwiseScalarBody { Kernel = this, X = x, Y = y };
+            pool.For(_p.Batch * _p.OutChannels, ref scalar);
         }
-        for (; i < count; i++) dst[i] = (_xSigned ? ((sbyte*)src)[i] : src[i]) - _xZp;
+        else if (_dwLanes == F256.Count) RunDepthwise<F256, Vector256<float>>(x, y, pool);
+        else RunDepthwise<F128, Vector128<float>>(x, y, pool);
+    }
+
+    private void RunDepthwise<TS, TV>(byte* x, byte* y, WorkerPool pool) where TS : struct, ISimdF<TV> where TV : struct
+    {
+        var g = DepthwiseGeometry();
+        int bandRows = Math.Clamp(DepthwiseBandPixels / g.OutWidth, 1, g.OutHeight);
+        int bands = (g.OutHeight + bandRows - 1) / bandRows, blocks = (g.InChannels + TS.Count - 1) / TS.Count;
+        var body = new DepthwiseBandBody<TS, TV> { Kernel = this, G = g, X = x, Y = y, BandRows = bandRows, Bands = bands, Blocks = blocks };
+        pool.For(_p.Batch * blocks * bands, ref body);
+    }
+
+    /// <summary>
+    /// One band of output rows of one block of channels of one image: the input rows the band reads are interleaved
+    /// channel-minor as float x − x_zp with zero padding (<see cref="ZeroPointBytes"/>), convolved by
+    /// <see cref="DepthwiseInterleaved.ComputeRows"/> (exact integer sums, see <see cref="DepthwiseSumsExactInFloat"/>),
+    /// requantized and de-interleaved straight into the output planes (<see cref="InterleavedRequantize{TS, TV}"/>):
+    /// a band of rows of a channel is contiguous in NCHW.
+    /// </summary>
+    private struct DepthwiseBandBody<TS, TV> : IParallelBody where TS : struct, ISimdF<TV> where TV : struct
+    {
+        public Int8Conv Kernel;
+        public ConvGeometry G;
+        public byte* X, Y;
+        public int BandRows, Bands, Blocks;
+
+        [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
+        public readonly void Invoke(int index)
+        {
+            var k = Kernel;
+            int band = index % Bands, block = index / Bands % Blocks, n = index / Bands / Blocks;
+            int v = TS.Count, c0 = block * v, lanes = Math.Min(v, G.InChannels - c0);
+            int oy0 = band * BandRows, rows = Math.Min(BandRows, G.OutHeight - oy0), ow = G.OutWidth;
+            // Plane rows: exactly those the band's outputs read; plane row 0 is input row `top` (negative in the padding).
+            int hp = (rows - 1) * G.StrideH + (G.KernelH - 1) * G.DilationH + 1;
+            int wp = (ow - 1) * G.StrideW + (G.KernelW - 1) * G.DilationW + 1;
+            int top = oy0 * G.StrideH - G.PadTop;
+            int iy0 = Math.Clamp(top, 0, G.InHeight), iy1 = Math.Clamp(top + hp, iy0, G.InHeight), inRows = iy1 - iy0;
+            long outPixels = (long)rows * ow;
+            float* plane = DepthwiseInterleaved.Scratch.Get((long)hp * wp * v + outPixels * v);
+            float* result = plane + (long)hp * wp * v;
+
+            long inPlane = (long)G.InHeight * G.InWidth;
+            var source = new ZeroPointBytes(X + ((long)n * G.InChannels + c0) * inPlane + (long)iy0 * G.InWidth, inPlane, k._xZp, k._xSigned);
+            InterleavedPlanes<TS, TV>.Interleave(source, inRows, G.InWidth, iy0 - top, G.PadLeft, plane, hp, wp, lanes, 0f);
+            fixed (float* taps = &k._taps[block * k._kernelSize * v])
+                DepthwiseInterleaved.ComputeRows<TS, TV>(G, plane, wp, taps, TS.Zero, false, TS.Zero, TS.Zero, result, rows);
+
+            int* bias = stackalloc int[v];
+            float* multiplier = stackalloc float[v];
+            for (int c = 0; c < v; c++)
+            {
+                bias[c] = c < lanes ? k._bias[c0 + c] : 0;
+                multiplier[c] = c < lanes ? k._multiplier[c0 + c] : 0f;
+            }
+            long outPlane = (long)G.OutHeight * ow;
+            byte* dst = Y + ((long)n * G.OutChannels + c0) * outPlane + (long)oy0 * ow;
+            InterleavedRequantize<TS, TV>.Run(result, (int)outPixels, lanes, bias, multiplier, k._yZp, k._lo, k._hi, k._ySigned, dst, outPlane);
+        }
+    }
+
+    /// <summary>The scalar-only loop (ISA capped at scalar): one channel of one image, direct, border-checked.</summary>
+    private struct DepthwiseScalarBody : IParallelBody
+    {
+        public Int8Conv Kernel;
+        public byte* X, Y;
+
+        public readonly void Invoke(int index)
+        {
+            var k = Kernel;
+            var win = k._p.Window;
+            int c = index % k._p.OutChannels, kh = win.Kernel[1], kw = win.Kernel[2], h = win.Input[1], w = win.Input[2];
+            byte* src = X + (long)index * h * w;
+            byte* dst = Y + (long)index * win.Output[1] * win.Output[2];
+            for (int oy = 0; oy < win.Output[1]; oy++)
+                for (int ox = 0; ox < win.Output[2]; ox++)
+                {
+                    int sum = 0;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        int iy = oy * win.Stride[1] - win.PadBegin[1] + ky * win.Dilation[1];
+                        if ((uint)iy >= (uint)h) continue;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            int ix = ox * win.Stride[2] - win.PadBegin[2] + kx * win.Dilation[2];
+                            if ((uint)ix >= (uint)w) continue;
+                            int xv = (k._xSigned ? ((sbyte*)src)[iy * w + ix] : src[iy * w + ix]) - k._xZp;
+                            sum += xv * (int)k._taps[c * k._kernelSize + ky * kw + kx];
+                        }
+                    }
+                    int q = Requantize.One(unchecked(sum + k._bias[c]), k._multiplier[c], k._yZp, k._lo, k._hi);
+                    long at = (long)oy * win.Output[2] + ox;
+                    if (k._ySigned) ((sbyte*)dst)[at] = (sbyte)q;
+                    else dst[at] = (byte)q;
+                }
+        }
     }
 }

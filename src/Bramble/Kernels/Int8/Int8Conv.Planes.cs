@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Bramble.Kernels.Threading;
 using Bramble.Ops.Nn;
 using Bramble.Ops.Quantized;
@@ -157,15 +158,18 @@ public sealed unsafe partial class Int8Conv
     private void RunPlaneTiles(int* planes, byte* y, int t0, int t1)
     {
         const int MR = PairPlaneKernels.MR, NR = PairPlaneKernels.NR;
-        int* acc = Scratch(MR * NR + NR / sizeof(int), out var pin);
+        int* acc = Scratch(MR * NR + MR * NR / sizeof(int), out var pin);
         var tile = new TileContext { Planes = planes, Y = y, Acc = acc, Bytes = (byte*)(acc + MR * NR) };
         // Per tile, the runs of real pixels: (first lane, output index, length); a 16-lane tile spans at most 16 runs.
         int* runs = stackalloc int[3 * NR];
         int m = _p.OutChannels;
-        fixed (int* packed = _packed, offsets = _offsets)
+        fixed (int* packed = _packed, offsets = _offsets, bias = _bias)
+        fixed (float* multiplier = _multiplier)
         {
             tile.Packed = packed;
             tile.Offsets = offsets;
+            tile.Bias = bias;
+            tile.Multiplier = multiplier;
             // Weights that fit in L1 (short reductions: 1×1 convs over few channels) are swept per tile, so a
             // tile's pixel runs are found once; larger ones keep a 6-row panel in L1 across the block's tiles.
             if ((long)m * _offsets.Length * sizeof(int) <= 24 * 1024)
@@ -187,7 +191,8 @@ public sealed unsafe partial class Int8Conv
 
     private struct TileContext
     {
-        public int* Planes, Packed, Offsets, Acc;
+        public int* Planes, Packed, Offsets, Acc, Bias;
+        public float* Multiplier;
         public byte* Y, Bytes;
     }
 
@@ -197,11 +202,27 @@ public sealed unsafe partial class Int8Conv
         const int MR = PairPlaneKernels.MR, NR = PairPlaneKernels.NR;
         int steps = _offsets.Length, outSize = _p.Window.OutputSize;
         int* a = c.Packed + (long)m0 * steps;
-        if (_quads) QuadPlaneKernels.Run(_isa, a, c.Planes + t * NR, c.Offsets, steps, c.Acc);
-        else PairPlaneKernels.Run(_isa, a, c.Planes + t * NR, c.Offsets, steps, c.Acc);
         // A tile inside one output row is stored straight; one that straddles rows goes through a staging row.
         bool whole = runCount == 1 && runs[2] == NR;
         int rows = Math.Min(MR, _p.OutChannels - m0);
+        if (rows == MR && _isa >= Isa.Vector256 && Avx2.IsSupported)
+        {
+            // Full panels on AVX2: requantized in registers (the ragged last panel takes the general path below).
+            byte** dst = stackalloc byte*[MR];
+            for (int r = 0; r < MR; r++) dst[r] = whole ? c.Y + (long)(m0 + r) * outSize + runs[1] : c.Bytes + r * NR;
+            var q = new TileRequantization(c.Bias + m0, c.Multiplier + m0, _yZp, _lo, _hi);
+            if (_quads) PlaneMicroKernels<QuadDot>.Avx2KernelRequantized(a, c.Planes + t * NR, c.Offsets, steps, q, dst);
+            else PlaneMicroKernels<PairDot>.Avx2KernelRequantized(a, c.Planes + t * NR, c.Offsets, steps, q, dst);
+            if (whole) return;
+            for (int r = 0; r < MR; r++)
+            {
+                byte* row = c.Y + (long)(m0 + r) * outSize;
+                for (int s = 0; s < runCount; s++) CopyShort(c.Bytes + r * NR + runs[3 * s], row + runs[3 * s + 1], runs[3 * s + 2]);
+            }
+            return;
+        }
+        if (_quads) QuadPlaneKernels.Run(_isa, a, c.Planes + t * NR, c.Offsets, steps, c.Acc);
+        else PairPlaneKernels.Run(_isa, a, c.Planes + t * NR, c.Offsets, steps, c.Acc);
         for (int r = 0; r < rows; r++)
         {
             int mm = m0 + r;

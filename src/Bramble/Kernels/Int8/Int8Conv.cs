@@ -22,13 +22,13 @@ public sealed unsafe partial class Int8Conv
     private readonly Isa _isa;
     private readonly bool _xSigned, _ySigned, _depthwise, _pointwise;
     private readonly int _xZp, _yZp, _lo, _hi;
-    private readonly int _kernelSize, _kPairs, _blockColumns;
+    private readonly int _kernelSize, _kPairs, _blockColumns, _dwLanes;
     private readonly int[] _bias;
     private readonly float[] _multiplier;
     // Per group: ceil(Mg/4) panels × kPairs × 4 int16 pairs (GEMM path; empty for depthwise); on the
     // plane path ceil(M/6) panels × steps × 6 pairs or quads in that path's reduction order.
     private readonly int[] _packed = [];
-    // Depthwise: M × kernel taps (w − w_zp) as floats, see Int8Conv.Depthwise.cs.
+    // Depthwise: (w − w_zp) as floats, taps × channels interleaved per block of _dwLanes channels (Int8Conv.Depthwise.cs).
     private readonly float[] _taps = [];
     private readonly int _groupStride;
 
@@ -85,10 +85,8 @@ public sealed unsafe partial class Int8Conv
         _kPairs = (kg + 1) / 2;
         if (_depthwise)
         {
-            _taps = new float[m * _kernelSize];
-            for (int c = 0; c < m; c++)
-                for (int t = 0; t < _kernelSize; t++)
-                    _taps[c * _kernelSize + t] = QuantParams.Load(w.Data, (long)c * _kernelSize + t, wSigned) - QuantParams.ZeroPoint(wZp, c);
+            _dwLanes = DepthwiseLanes(isa);
+            _taps = InterleaveDepthwiseTaps(w, wZp, wSigned, _dwLanes);
             return;
         }
         if (UsesPlanes(p))
@@ -132,7 +130,7 @@ public sealed unsafe partial class Int8Conv
     private static bool IsDepthwise(ConvParameters p) => p.Group == p.InChannels && p.Group == p.OutChannels;
 
     /// <summary>Kernel description for profiles.</summary>
-    public string Name => _depthwise ? "int8 depthwise " + (_isa == Isa.Scalar ? "scalar" : _isa == Isa.Vector128 ? "v128" : "v256 fma")
+    public string Name => _depthwise ? "int8 depthwise " + _dwLanes switch { 0 => "scalar", 4 => "v128", _ => "v256 fma" }
         : (_planes ? (_quads ? "int8 quad-plane " : "int8 pair-plane ") : "int8 gemm ") + _isa switch
         {
             Isa.Scalar => "scalar",
@@ -143,11 +141,7 @@ public sealed unsafe partial class Int8Conv
     public void Run(Tensor x, Tensor y, WorkerPool pool)
     {
         if (_planes) RunPlanes(x.Data, y.Data, pool);
-        else if (_depthwise)
-        {
-            var body = new DepthwiseBody { Kernel = this, X = x.Data, Y = y.Data };
-            pool.For(_p.Batch * _p.OutChannels, ref body);
-        }
+        else if (_depthwise) RunDepthwise(x.Data, y.Data, pool);
         else
         {
             int blocks = (_p.Window.OutputSize + _blockColumns - 1) / _blockColumns;
@@ -167,14 +161,6 @@ public sealed unsafe partial class Int8Conv
             int block = index % Blocks, ng = index / Blocks;
             Kernel.RunBlock(X, Y, ng / Kernel._p.Group, ng % Kernel._p.Group, block * Kernel._blockColumns);
         }
-    }
-
-    private struct DepthwiseBody : IParallelBody
-    {
-        public Int8Conv Kernel;
-        public byte* X, Y;
-
-        public readonly void Invoke(int index) => Kernel.RunDepthwise(X, Y, index / Kernel._p.OutChannels, index % Kernel._p.OutChannels);
     }
 
     // One growing scratch per thread: parallel parts never share it and steady-state runs allocate nothing.

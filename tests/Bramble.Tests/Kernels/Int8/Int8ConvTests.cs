@@ -100,7 +100,8 @@ public class Int8ConvTests
     /// <summary>
     /// Shapes that take the segment-gathering im2col and the float-exact depthwise paths: pointwise planes
     /// (contiguous columns), narrow 7- and 14-wide maps, wide rows (SIMD widening of 16), padded edges,
-    /// strides 2 and 3, odd K (the pad row), 5×5 depthwise and a column count that ends mid-panel.
+    /// strides 2 and 3, odd K (the pad row), 5×5 depthwise, a column count that ends mid-panel, depthwise maps
+    /// split into several bands of output rows, and channel counts off the 8- and 4-channel blocks.
     /// </summary>
     [Theory]
     [MemberData(nameof(Caps))]
@@ -113,6 +114,9 @@ public class Int8ConvTests
             [16, 24, 1, 1, 1, 0, 1, 7, 7], [8, 12, 1, 1, 1, 0, 1, 21, 35], [3, 8, 1, 3, 1, 1, 1, 40, 37], [12, 20, 1, 3, 1, 1, 1, 14, 14],
             [9, 10, 1, 3, 2, 1, 1, 23, 31], [6, 7, 1, 1, 2, 0, 1, 17, 19], [5, 9, 1, 3, 3, 2, 2, 25, 26], [10, 10, 10, 3, 1, 1, 1, 33, 41],
             [7, 7, 7, 3, 2, 1, 1, 29, 35], [4, 4, 4, 5, 2, 2, 1, 20, 45], [6, 6, 6, 5, 1, 2, 2, 19, 23], [8, 16, 2, 3, 1, 1, 1, 9, 30],
+            // Depthwise maps taller than one band of output rows (bands start mid-plane, the last one is short).
+            [9, 9, 9, 3, 1, 1, 1, 50, 90], [12, 12, 12, 3, 2, 1, 1, 101, 70], [3, 3, 3, 5, 1, 2, 2, 60, 44], [17, 17, 17, 3, 1, 0, 1, 9, 300],
+            [1, 1, 1, 3, 1, 1, 1, 5, 3],
         ];
         foreach (var s in shapes)
         {
