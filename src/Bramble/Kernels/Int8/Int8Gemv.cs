@@ -98,6 +98,9 @@ public sealed unsafe class Int8Gemv
     /// <summary>Rows of x per run (the product of x's leading dimensions) this kernel was prepared for.</summary>
     public int Rows => _rows;
 
+    /// <summary>Bytes of the packed weights this kernel holds (managed, pinned).</summary>
+    public long WeightBytes => _store.Length;
+
     /// <summary>Workspace bytes a run needs: the staged rows.</summary>
     public long WorkspaceBytes => (long)_rows * RowBytes;
 

@@ -141,6 +141,8 @@ public sealed unsafe class QLinearMatMul(Node node) : Operator(node)
 
     public override string KernelName => _fast?.Name ?? "reference";
 
+    public override long PreparedWeightBytes => _fast?.WeightBytes ?? 0;
+
     /// <summary>The int8 kernel packed B (input 3); runs never read the original again.</summary>
     public override bool OwnsCopyOfInput(int index) => _fast != null && index == 3;
 

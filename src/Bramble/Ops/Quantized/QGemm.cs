@@ -77,6 +77,8 @@ public sealed unsafe class QGemm(Node node) : Operator(node)
 
     public override string KernelName => _fast?.Name ?? "reference";
 
+    public override long PreparedWeightBytes => _fast?.WeightBytes ?? 0;
+
     /// <summary>The int8 kernel packed W (input 3) and folded the bias (input 8); runs never read the originals again.</summary>
     public override bool OwnsCopyOfInput(int index) => _fast != null && index is 3 or 8;
 
