@@ -24,5 +24,7 @@ public static partial class OpRegistry
         add("QLinearConv", (n, _) => new QLinearConv(n), domain: BrambleDomain);
         add("QLookup", (n, _) => new QLookup(n), domain: BrambleDomain);
         add("QLinearMatMul", (n, _) => new QLinearMatMul(n), domain: BrambleDomain);
+        // QDQ Gemm/MatMul (+ bias, Relu/Clip) folded by fold-qdq-gemm.
+        add("QGemm", (n, _) => new QGemm(n), domain: BrambleDomain);
     }
 }

@@ -43,6 +43,27 @@ public static unsafe class IntegerMatMulReference
         }
     }
 
+    /// <summary>
+    /// Calls <paramref name="emit"/> with Σ_k (a[i,k] − aZp) · (b(k,j) − bZp[j]) for a [rows, K] and b [K, N], or b [N, K]
+    /// read transposed when <paramref name="bTransposed"/> (Gemm's transB); the channel passed is the column j.
+    /// </summary>
+    public static void ForEachRow<TEmit>(int rows, int k, int n, byte* a, bool aSigned, int aZp, byte* b, bool bSigned, bool bTransposed,
+        ReadOnlySpan<int> bZp, ref TEmit emit) where TEmit : struct, IAccumulatorSink
+    {
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < n; j++)
+            {
+                int zb = bZp.Length == 1 ? bZp[0] : bZp[j];
+                int sum = 0;
+                for (int kk = 0; kk < k; kk++)
+                {
+                    long at = bTransposed ? (long)j * k + kk : (long)kk * n + j;
+                    sum = unchecked(sum + (QuantParams.Load(a, (long)i * k + kk, aSigned) - aZp) * (QuantParams.Load(b, at, bSigned) - zb));
+                }
+                emit.Put((long)i * n + j, j, sum);
+            }
+    }
+
     /// <summary>A scale/zero-point tensor's values as ints (length 1 for per-tensor; 0 when absent).</summary>
     public static int[] ZeroPoints(Tensor? zp) => zp == null ? [0] : QLinearConv.ToInts(zp);
 }
@@ -87,6 +108,7 @@ public sealed unsafe class MatMulInteger(Node node) : Operator(node)
 public sealed unsafe class QLinearMatMul(Node node) : Operator(node)
 {
     private MatMulParameters? _params;
+    private Int8Gemv? _fast;
 
     public override void InferOutputs(InferContext ctx)
     {
@@ -110,11 +132,30 @@ public sealed unsafe class QLinearMatMul(Node node) : Operator(node)
 
     public override long CountMacs(InferContext ctx) => MatMul.Resolve(Node, ctx.InputShape(0), ctx.InputShape(3)).Macs;
 
+    /// <summary>A constant matrix B runs on the packed integer GEMV kernel (A's leading dimensions are its rows).</summary>
+    public override void Prepare(PrepareContext ctx)
+    {
+        _fast = ctx.Shapes.InputShape(3).Length == 2 ? Int8Gemv.TryCreate(Node, ctx, transB: false, biasInput: -1) : null;
+        if (_fast != null) ctx.RequestWorkspace(_fast.WorkspaceBytes);
+    }
+
+    public override string KernelName => _fast?.Name ?? "reference";
+
+    public override long PreparedWeightBytes => _fast?.WeightBytes ?? 0;
+
+    /// <summary>The int8 kernel packed B (input 3); runs never read the original again.</summary>
+    public override bool OwnsCopyOfInput(int index) => _fast != null && index == 3;
+
     public override void Execute(ExecContext ctx)
     {
         var a = ctx.Input(0);
         var b = ctx.Input(3);
         var y = ctx.Output(0);
+        if (_fast != null && b.Rank == 2 && a.Length == (long)_fast.Rows * b.Shape[0] && ctx.Workspace.Length >= _fast.WorkspaceBytes)
+        {
+            _fast.Run(a.Data, y.Data, ctx.WorkspaceData, ctx.Pool);
+            return;
+        }
         var p = _params ?? MatMul.Resolve(Node, a.Shape, b.Shape);
         bool signed = y.Type == DataType.Int8;
         var (lo, hi) = QLinearConv.OutputRange(Node, signed);

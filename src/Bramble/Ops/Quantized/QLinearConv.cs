@@ -93,7 +93,8 @@ public sealed unsafe class QLinearConv(Node node) : Operator(node)
         return r;
     }
 
-    private struct RequantSink : IAccumulatorSink
+    /// <summary>Adds the per-channel int32 bias (if any) and requantizes with that channel's scale: shared by the reference paths.</summary>
+    internal struct RequantSink : IAccumulatorSink
     {
         public byte* Y;
         public bool Signed;
