@@ -34,11 +34,7 @@ public sealed class FoldQdqLookup : IGraphPass
             if (!graph.Nodes.Contains(dq)) continue;
             if (TryFold(model, dq)) folded++;
         }
-        if (folded > 0)
-        {
-            GraphQueries.DropUnusedInitializers(graph);
-            model.Opsets.TryAdd(OpRegistry.BrambleDomain, 1);
-        }
+        if (folded > 0) QdqPatterns.Finish(model);
         return folded;
     }
 
@@ -46,8 +42,8 @@ public sealed class FoldQdqLookup : IGraphPass
     {
         var graph = model.Graph;
         if ((dq.Domain.Length != 0 && dq.Domain != OpRegistry.MicrosoftDomain) || GraphQueries.Constant(graph, dq.Inputs[0]) != null) return false;
-        var xScale = GraphQueries.Constant(graph, dq.InputOrEmpty(1));
-        var xZp = GraphQueries.Constant(graph, dq.InputOrEmpty(2));
+        var xScale = QdqPatterns.Const(graph, dq.InputOrEmpty(1));
+        var xZp = QdqPatterns.Const(graph, dq.InputOrEmpty(2));
         if (xScale is not { Type: DataType.Float32, Length: 1 } || xZp is not { Type: DataType.UInt8 or DataType.Int8, Length: 1 }) return false;
 
         // The region: nodes after the DequantizeLinear (the graph is sorted) that are elementwise in values it made.
@@ -86,21 +82,18 @@ public sealed class FoldQdqLookup : IGraphPass
         }
         if (exit == null || exit == x || graph.Outputs.Any(o => o.Name == exit) || consumers[exit].Count != 1) return false;
         var q = consumers[exit][0];
-        if (q.OpType != "QuantizeLinear" || (q.Domain.Length != 0 && q.Domain != OpRegistry.MicrosoftDomain)) return false;
-        var yScale = GraphQueries.Constant(graph, q.InputOrEmpty(1));
-        var yZp = GraphQueries.Constant(graph, q.InputOrEmpty(2));
+        if (!QdqPatterns.IsQ(q)) return false;
+        var yScale = QdqPatterns.Const(graph, q.InputOrEmpty(1));
+        var yZp = QdqPatterns.Const(graph, q.InputOrEmpty(2));
         if (yScale is not { Type: DataType.Float32, Length: 1 } || yZp is not { Type: DataType.UInt8 or DataType.Int8, Length: 1 }) return false;
         if (q.GetInt("saturate", 1) == 0) return false;
 
-        var table = Table(model, region, x, exit, xScale, xZp, yScale, yZp);
-        string tableName = graph.UniqueName(exit + "_lookup");
-        graph.Initializers[tableName] = table;
+        string tableName = QdqPatterns.AddInitializer(graph, exit + "_lookup", Table(model, region, x, exit, xScale, xZp, yScale, yZp));
         var lookup = new Node("QLookup", [dq.Inputs[0], tableName], [q.Outputs[0]], q.Name.Length > 0 ? q.Name : exit, OpRegistry.BrambleDomain);
         int at = graph.Nodes.IndexOf(q);
         graph.Nodes.Insert(at, lookup);
         graph.Nodes.Remove(q);
         foreach (var node in region) graph.Nodes.Remove(node);
-        if (!graph.Nodes.Any(n => n.Inputs.Contains(x)) && graph.Outputs.All(o => o.Name != x)) graph.Nodes.Remove(dq);
         return true;
     }
 
