@@ -20,18 +20,7 @@ public sealed unsafe class QLinearConv(Node node) : Operator(node)
 
     public override void InferOutputs(InferContext ctx)
     {
-        var xType = QuantParams.Require8Bit(ctx, 0, "x");
-        QuantParams.RequireType(ctx, 1, DataType.Float32, "x_scale");
-        QuantParams.RequireScalar(ctx, 1, "x_scale");
-        QuantParams.RequireSameType(ctx, 2, xType, "x_zero_point");
-        QuantParams.RequireScalar(ctx, 2, "x_zero_point");
-        var wType = QuantParams.Require8Bit(ctx, 3, "w");
-        QuantParams.RequireType(ctx, 4, DataType.Float32, "w_scale");
-        QuantParams.RequireSameType(ctx, 5, wType, "w_zero_point");
-        QuantParams.RequireType(ctx, 6, DataType.Float32, "y_scale");
-        QuantParams.RequireScalar(ctx, 6, "y_scale");
-        var yType = ctx.HasInput(7) ? QuantParams.Require8Bit(ctx, 7, "y_zero_point") : DataType.UInt8;
-        QuantParams.RequireScalar(ctx, 7, "y_zero_point");
+        var yType = QuantParams.RequireLinearOperands(ctx);
         if (ctx.HasInput(8)) QuantParams.RequireType(ctx, 8, DataType.Int32, "B");
         _params = ConvGeometry.Resolve(Node, ctx.InputShape(0), ctx.InputShape(3), ctx.HasInput(8) ? ctx.InputShape(8) : null);
         QuantParams.RequireScalarOrVector(ctx, 4, _params.OutChannels, "w_scale");

@@ -47,6 +47,28 @@ internal static unsafe class QuantParams
             throw ctx.Error($"{what} (input {zp}) is {ctx.InputType(zp).Name()} but the data it describes is {data.Name()}");
     }
 
+    /// <summary>
+    /// Checks the operands QLinearConv and QGemm share — x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
+    /// y_zero_point: 8-bit data, float scales, zero points of their data's type, per-tensor activations — and returns
+    /// y's type (uint8 when y_zero_point is absent). The callers check w_scale's and w_zero_point's counts.
+    /// </summary>
+    public static DataType RequireLinearOperands(InferContext ctx)
+    {
+        var xType = Require8Bit(ctx, 0, "x");
+        RequireType(ctx, 1, DataType.Float32, "x_scale");
+        RequireScalar(ctx, 1, "x_scale");
+        RequireSameType(ctx, 2, xType, "x_zero_point");
+        RequireScalar(ctx, 2, "x_zero_point");
+        var wType = Require8Bit(ctx, 3, "w");
+        RequireType(ctx, 4, DataType.Float32, "w_scale");
+        RequireSameType(ctx, 5, wType, "w_zero_point");
+        RequireType(ctx, 6, DataType.Float32, "y_scale");
+        RequireScalar(ctx, 6, "y_scale");
+        var yType = ctx.HasInput(7) ? Require8Bit(ctx, 7, "y_zero_point") : DataType.UInt8;
+        RequireScalar(ctx, 7, "y_zero_point");
+        return yType;
+    }
+
     /// <summary>Element <paramref name="i"/> of an 8-bit tensor as int (uint8 or int8).</summary>
     public static int Load(byte* p, long i, bool signed) => signed ? ((sbyte*)p)[i] : p[i];
 
