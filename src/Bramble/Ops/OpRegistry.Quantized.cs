@@ -23,6 +23,7 @@ public static partial class OpRegistry
         // Bramble's fused forms: QDQ Conv/MatMul folded with a following Relu/Clip (attributes fused_min/fused_max).
         add("QLinearConv", (n, _) => new QLinearConv(n), domain: BrambleDomain);
         add("QLookup", (n, _) => new QLookup(n), domain: BrambleDomain);
+        add("QLinearAdd", (n, _) => new QLinearAdd(n), domain: BrambleDomain);
         add("QLinearMatMul", (n, _) => new QLinearMatMul(n), domain: BrambleDomain);
         // QDQ Gemm/MatMul (+ bias, Relu/Clip) folded by fold-qdq-gemm.
         add("QGemm", (n, _) => new QGemm(n), domain: BrambleDomain);

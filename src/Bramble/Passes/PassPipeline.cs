@@ -19,6 +19,7 @@ public static class PassPipeline
             passes.Add(new FoldBatchNormalization());
             passes.Add(new Quantization.FoldQdqConv());
             passes.Add(new Quantization.FoldQdqGemm());
+            passes.Add(new Quantization.FoldQdqAdd());
             passes.Add(new Quantization.FoldQdqLookup());
             // Before fusion: it looks for plain 1×1 Convs whose weights are mostly zeros.
             passes.Add(new Sparse.UseSparseKernels());

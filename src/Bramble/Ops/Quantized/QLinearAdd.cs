@@ -7,7 +7,8 @@ namespace Bramble.Ops.Quantized;
 
 /// <summary>
 /// com.microsoft QLinearAdd: C = quantize(dequantize(A) + dequantize(B)) with numpy broadcasting, per-tensor
-/// parameters, uint8 or int8 (all three of one type).
+/// parameters, uint8 or int8 (all three of one type). The same class serves ai.bramble's form made by
+/// <see cref="Passes.Quantization.FoldQdqAdd"/>, whose fused_min / fused_max clamp the output (a folded Relu or Clip).
 /// </summary>
 public sealed unsafe class QLinearAdd(Node node) : Operator(node)
 {
@@ -36,13 +37,21 @@ public sealed unsafe class QLinearAdd(Node node) : Operator(node)
         var b = ctx.Input(3);
         var c = ctx.Output(0);
         bool signed = c.Type == DataType.Int8;
-        var (lo, hi) = Requantize.Range(signed);
+        // ai.bramble's form (fold-qdq-add) may carry a folded Relu/Clip as fused_min/fused_max.
+        var (lo, hi) = QLinearConv.OutputRange(Node, signed);
         var fn = new AddFn
         {
             AScale = QuantParams.Scale(ctx.Input(1), 0), AZp = QuantParams.ZeroPoint(ctx.OptionalInput(2), 0),
             BScale = QuantParams.Scale(ctx.Input(4), 0), BZp = QuantParams.ZeroPoint(ctx.OptionalInput(5), 0),
             CScale = QuantParams.Scale(ctx.Input(6), 0), CZp = QuantParams.ZeroPoint(ctx.OptionalInput(7), 0), Lo = lo, Hi = hi,
         };
+        if (!ctx.Options.ReferenceKernels && a.Shape.AsSpan().SequenceEqual(b.Shape) && fn.CScale > 0 && float.IsFinite(fn.CScale))
+        {
+            // Same shapes (a residual connection): one vectorised pass, bit-identical with AddFn.
+            new QuantizedAddKernel(fn.AScale, fn.AZp, fn.BScale, fn.BZp, fn.CScale, fn.CZp, lo, hi, signed)
+                .Run(ctx.Options.EffectiveIsa, a.Data, b.Data, c.Data, c.Length);
+            return;
+        }
         if (signed) Broadcasting.Binary<sbyte, sbyte, sbyte, AddFn>(a, b, c, fn);
         else Broadcasting.Binary<byte, byte, byte, AddFn>(a, b, c, fn);
     }
