@@ -83,18 +83,9 @@ public sealed unsafe partial class Int8Conv
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector256<int> Widen8(byte* p) =>
-        _xSigned ? Avx2.ConvertToVector256Int32((sbyte*)p) : Avx2.ConvertToVector256Int32(p);
+    private Vector256<int> Widen8(byte* p) => ByteWidening.Widen8(p, _xSigned);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector128<int> Widen4(byte* p)
-    {
-        var bytes = Vector128.CreateScalar(*(int*)p).AsByte();
-        return _xSigned
-            ? Vector128.WidenLower(Vector128.WidenLower(bytes.AsSByte())).AsInt32()
-            : Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32();
-    }
+    private Vector128<int> Widen4(byte* p) => ByteWidening.Widen4(p, _xSigned);
 
     /// <summary>
     /// dst[i] = the bytes of channels 0–3 at start + i·step, as uint8 (int8 activations + 128), a null channel

@@ -53,15 +53,7 @@ internal readonly unsafe struct QuantizedAddKernel(float aScale, int aZp, float 
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector256<int> Widen8(byte* p) => signed ? Avx2.ConvertToVector256Int32((sbyte*)p) : Avx2.ConvertToVector256Int32(p);
+    private Vector256<int> Widen8(byte* p) => ByteWidening.Widen8(p, signed);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector128<int> Widen4(byte* p)
-    {
-        var bytes = Vector128.CreateScalar(*(uint*)p).AsByte();
-        return signed
-            ? Vector128.WidenLower(Vector128.WidenLower(bytes.AsSByte()))
-            : Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32();
-    }
+    private Vector128<int> Widen4(byte* p) => ByteWidening.Widen4(p, signed);
 }

@@ -14,20 +14,13 @@ internal readonly unsafe struct ZeroPointBytes(byte* x, long planeStride, int ze
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Load8(int channel, long pixel)
     {
-        byte* p = x + channel * planeStride + pixel;
-        var wide = signed ? Avx2.ConvertToVector256Int32((sbyte*)p) : Avx2.ConvertToVector256Int32(p);
+        var wide = ByteWidening.Widen8(x + channel * planeStride + pixel, signed);
         return Avx.ConvertToVector256Single(Avx2.Subtract(wide, Vector256.Create(zeroPoint)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector128<float> Load4(int channel, long pixel)
-    {
-        var bytes = Vector128.CreateScalar(*(uint*)(x + channel * planeStride + pixel)).AsByte();
-        Vector128<int> wide = signed
-            ? Vector128.WidenLower(Vector128.WidenLower(bytes.AsSByte()))
-            : Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32();
-        return Vector128.ConvertToSingle(wide - Vector128.Create(zeroPoint));
-    }
+    public Vector128<float> Load4(int channel, long pixel) =>
+        Vector128.ConvertToSingle(ByteWidening.Widen4(x + channel * planeStride + pixel, signed) - Vector128.Create(zeroPoint));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Load(int channel, long pixel)
