@@ -12,6 +12,8 @@ namespace Bramble.Ops.Quantized;
 /// </summary>
 public sealed unsafe class QLinearAdd(Node node) : Operator(node)
 {
+    private bool _sameShapes, _fast;
+
     public override void InferOutputs(InferContext ctx)
     {
         var type = QuantParams.Require8Bit(ctx, 0, "A");
@@ -29,7 +31,13 @@ public sealed unsafe class QLinearAdd(Node node) : Operator(node)
         if (!Broadcasting.TryBroadcast(ctx.InputShape(0), ctx.InputShape(3), out var shape))
             throw ctx.Error($"A {ShapeUtil.Format(ctx.InputShape(0))} and B {ShapeUtil.Format(ctx.InputShape(3))} cannot be broadcast");
         ctx.SetOutput(0, type, shape);
+        _sameShapes = ctx.InputShape(0).AsSpan().SequenceEqual(ctx.InputShape(3));
     }
+
+    public override void Prepare(PrepareContext ctx) => _fast = _sameShapes && !ctx.Options.ReferenceKernels;
+
+    /// <summary>Same-shape operands (residual connections) take the vectorised kernel; broadcasts the reference loop.</summary>
+    public override string KernelName => _fast ? "int8 add" : "reference";
 
     public override void Execute(ExecContext ctx)
     {

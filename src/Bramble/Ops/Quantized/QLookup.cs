@@ -25,6 +25,8 @@ public sealed unsafe class QLookup(Node node) : Operator(node)
         ctx.SetOutput(0, tableType, ctx.InputShape(0));
     }
 
+    public override string KernelName => "int8 table";
+
     public override void Execute(ExecContext ctx)
     {
         var x = ctx.Input(0);
