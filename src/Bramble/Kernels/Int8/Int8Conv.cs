@@ -32,27 +32,13 @@ public sealed unsafe partial class Int8Conv
     private readonly float[] _taps = [];
     private readonly int _groupStride;
 
-    /// <summary>Builds the kernel from a QLinearConv's constant inputs, or returns null when only the reference applies.</summary>
-    public static Int8Conv? TryCreate(ConvParameters p, Node node, PrepareContext ctx, int xInput, int wInput, int biasInput)
+    /// <summary>Builds the kernel from a QLinearConv's constant inputs (bias at <paramref name="biasInput"/>), or returns null when only the reference applies.</summary>
+    public static Int8Conv? TryCreate(ConvParameters p, Node node, PrepareContext ctx, int biasInput)
     {
-        if (ctx.Options.ReferenceKernels || p.Window.SpatialRank > 2) return null;
+        if (p.Window.SpatialRank > 2) return null;
         if (IsDepthwise(p) && !DepthwiseSumsExactInFloat(p.Window.KernelSize)) return null;
-        var w = ctx.ConstantInput(wInput);
-        var xs = ctx.ConstantInput(xInput + 1);
-        var ws = ctx.ConstantInput(wInput + 1);
-        var ys = ctx.ConstantInput(6);
-        if (w == null || xs == null || ws == null || ys == null) return null;
-        var xzp = ctx.ConstantInput(xInput + 2);
-        var wzp = ctx.ConstantInput(wInput + 2);
-        var yzp = ctx.ConstantInput(7);
-        var b = ctx.ConstantInput(biasInput);
-        // A zero point or bias given as a runtime input (not a constant) keeps the reference path.
-        if ((ctx.Shapes.HasInput(xInput + 2) && xzp == null) || (ctx.Shapes.HasInput(wInput + 2) && wzp == null)
-            || (ctx.Shapes.HasInput(7) && yzp == null) || (ctx.Shapes.HasInput(biasInput) && b == null)) return null;
-        bool ySigned = ctx.Shapes.OutputTypes[0] == DataType.Int8;
-        var (lo, hi) = QLinearConv.OutputRange(node, ySigned);
-        return new Int8Conv(p, ctx.Options.EffectiveIsa, w, ctx.Shapes.InputType(xInput) == DataType.Int8, QuantParams.ZeroPoint(xzp, 0),
-            QuantParams.Scale(xs, 0), ws, wzp, QuantParams.Scale(ys, 0), QuantParams.ZeroPoint(yzp, 0), ySigned, lo, hi, b);
+        if (LinearConstants.Gather(node, ctx, biasInput) is not { } c) return null;
+        return new Int8Conv(p, ctx.Options.EffectiveIsa, c.W, c.XSigned, c.XZp, c.XScale, c.WScale, c.WZp, c.YScale, c.YZp, c.YSigned, c.Lo, c.Hi, c.Bias);
     }
 
     internal Int8Conv(ConvParameters p, Isa isa, Tensor w, bool xSigned, int xZp, float xScale, Tensor wScale, Tensor? wZp,

@@ -33,28 +33,16 @@ public sealed unsafe class Int8Gemv
     /// </summary>
     public static Int8Gemv? TryCreate(Node node, PrepareContext ctx, bool transB, int biasInput)
     {
-        if (ctx.Options.ReferenceKernels) return null;
-        var w = ctx.ConstantInput(3);
-        var xs = ctx.ConstantInput(1);
-        var ws = ctx.ConstantInput(4);
-        var ys = ctx.ConstantInput(6);
-        if (w is not { Rank: 2 } || xs == null || ws == null || ys == null) return null;
-        var xzp = ctx.ConstantInput(2);
-        var wzp = ctx.ConstantInput(5);
-        var yzp = ctx.ConstantInput(7);
-        var b = biasInput >= 0 ? ctx.ConstantInput(biasInput) : null;
-        if ((ctx.Shapes.HasInput(2) && xzp == null) || (ctx.Shapes.HasInput(5) && wzp == null) || (ctx.Shapes.HasInput(7) && yzp == null)
-            || (biasInput >= 0 && ctx.Shapes.HasInput(biasInput) && b == null)) return null;
+        if (LinearConstants.Gather(node, ctx, biasInput) is not { } c || c.W.Rank != 2) return null;
+        var w = c.W;
         int k = transB ? w.Shape[1] : w.Shape[0];
         long elements = ShapeUtil.ElementCount(ctx.Shapes.InputShape(0));
         int n = transB ? w.Shape[0] : w.Shape[1];
         if (k == 0 || n == 0 || elements % k != 0 || elements / k > int.MaxValue) return null;
         // The packed words form (the larger) must fit one array.
         if ((k + 31L) / 32 * 64 * ((n + 3L) / 4 * 4) > int.MaxValue - 64) return null;
-        bool ySigned = ctx.Shapes.OutputTypes[0] == DataType.Int8;
-        var (lo, hi) = QLinearConv.OutputRange(node, ySigned);
-        return new Int8Gemv(ctx.Options.EffectiveIsa, w, transB, wzp, ctx.Shapes.InputType(0) == DataType.Int8, QuantParams.ZeroPoint(xzp, 0),
-            QuantParams.Scale(xs, 0), ws, QuantParams.Scale(ys, 0), QuantParams.ZeroPoint(yzp, 0), ySigned, lo, hi, b, (int)(elements / k));
+        return new Int8Gemv(ctx.Options.EffectiveIsa, w, transB, c.WZp, c.XSigned, c.XZp, c.XScale, c.WScale, c.YScale, c.YZp, c.YSigned,
+            c.Lo, c.Hi, c.Bias, (int)(elements / k));
     }
 
     /// <summary>Packs <paramref name="w"/> ([K, N], or [N, K] when <paramref name="transB"/>) for <paramref name="rows"/> rows per run.</summary>

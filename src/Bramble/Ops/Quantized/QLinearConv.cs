@@ -37,7 +37,7 @@ public sealed unsafe class QLinearConv(Node node) : Operator(node)
     }
 
     public override void Prepare(PrepareContext ctx) =>
-        _fast = _params == null ? null : Int8Conv.TryCreate(_params, Node, ctx, xInput: 0, wInput: 3, biasInput: 8);
+        _fast = _params == null ? null : Int8Conv.TryCreate(_params, Node, ctx, biasInput: 8);
 
     public override string KernelName => _fast?.Name ?? "reference";
 
