@@ -8,9 +8,10 @@ using Bramble.Tensors;
 namespace Bramble.Benchmarks;
 
 /// <summary>
-/// `layers [threads] [filter]`: median time of each distinct convolution of MobileNetV2 at 224² (Clip(0, 6)
+/// `layers [threads] [filter] [auto|planes|interleaved]`: median time of each distinct convolution of MobileNetV2 at 224² (Clip(0, 6)
 /// epilogue where the model has one), for A/B comparisons of kernel changes between two builds. One thread:
-/// thread CPU time (robust on a shared machine); more: wall time. Prints one line per layer and the sum.
+/// thread CPU time (robust on a shared machine); more: wall time. Prints one line per layer and the sum. The last
+/// argument forces a depthwise kernel family, to measure where the shape rule should switch between them.
 /// </summary>
 public static unsafe class LayerReport
 {
@@ -18,6 +19,9 @@ public static unsafe class LayerReport
 
     private static ConvGeometry Dw(int c, int hw, int stride) => new ConvGeometry(c, hw, hw, c, 3, 3)
     { StrideH = stride, StrideW = stride, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = c };
+
+    /// <summary>TF "same" padding of a stride-2 3×3 layer as BlazeFace exports it: nothing before, one after.</summary>
+    private static ConvGeometry DwSame2(int c, int hw) => Dw(c, hw, 2) with { PadTop = 0, PadLeft = 0 };
 
     /// <summary>MobileNetV2's distinct convolutions (name, geometry, clip epilogue, repeats in the model).</summary>
     public static readonly (string Name, ConvGeometry Geometry, bool Clip, int Repeats)[] MobileNetV2 =
@@ -54,32 +58,46 @@ public static unsafe class LayerReport
         ("pw 320→1280 @7", Pw(320, 7, 1280), true, 1),
     ];
 
-    /// <summary>BlazeFace (back camera, 256²) convolutions: the 24-channel 1×1 layers at 128² and 64².</summary>
+    /// <summary>
+    /// BlazeFace (back camera, 256²) convolutions: the 24-channel 1×1 layers at 128² and 64², and every distinct
+    /// depthwise layer (no activation: it follows the residual add); "bff" ones are the front camera's (128²) extra shapes.
+    /// </summary>
     public static readonly (string Name, ConvGeometry Geometry, bool Clip, int Repeats)[] BlazeFace =
     [
         ("bf pw 24→24 @128", Pw(24, 128, 24), true, 7),
         ("bf pw 24→24 @128 +residual", Pw(24, 128, 24), true, 0),
         ("bf pw 24→24 @64", Pw(24, 64, 24), true, 8),
         ("bf dw 24 @128", Dw(24, 128, 1), false, 7),
+        ("bf dw 24 s2 @128", DwSame2(24, 128), false, 1),
+        ("bf dw 24 @64", Dw(24, 64, 1), false, 7),
+        ("bf dw 24 s2 @64", DwSame2(24, 64), false, 1),
+        ("bf dw 48 @32", Dw(48, 32, 1), false, 7),
+        ("bf dw 48 s2 @32", DwSame2(48, 32), false, 1),
+        ("bf dw 96 @16", Dw(96, 16, 1), false, 7),
+        ("bf dw 96 s2 @16", DwSame2(96, 16), false, 1),
+        ("bff dw 32 @32", Dw(32, 32, 1), false, 1),
+        ("bff dw 64 @16", Dw(64, 16, 1), false, 1),
+        ("bff dw 96 @8", Dw(96, 8, 1), false, 4),
     ];
 
     public static void Run(string[] args)
     {
         int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
-        string? filter = args.Length > 2 ? args[2] : null;
+        string? filter = args.Length > 2 && args[2].Length > 0 ? args[2] : null;
+        var path = args.Length > 3 ? Enum.Parse<DepthwisePath>(args[3], ignoreCase: true) : DepthwisePath.Auto;
         using var pool = threads > 1 ? new WorkerPool(threads) : null;
         double total = 0;
         foreach (var (name, g, clip, repeats) in MobileNetV2.Concat(BlazeFace))
         {
             if (filter != null && !name.Contains(filter, StringComparison.Ordinal)) continue;
-            double us = MedianMicroseconds(g, clip, name.EndsWith("+residual", StringComparison.Ordinal), pool);
+            double us = MedianMicroseconds(g, clip, name.EndsWith("+residual", StringComparison.Ordinal), pool, path);
             total += us * repeats;
             Console.WriteLine($"{name,-22} x{repeats}  {us,8:F1} µs  {2e-3 * g.Macs / us,6:F1} GFLOP/s");
         }
         Console.WriteLine($"total (× repeats) {total / 1000:F3} ms");
     }
 
-    private static double MedianMicroseconds(in ConvGeometry g, bool clip, bool residual, WorkerPool? pool)
+    private static double MedianMicroseconds(in ConvGeometry g, bool clip, bool residual, WorkerPool? pool, DepthwisePath path)
     {
         using var x = QuickReport.Random((long)g.InChannels * g.InHeight * g.InWidth);
         using var w = QuickReport.Random((long)g.OutChannels * g.KernelSize);
@@ -87,6 +105,7 @@ public static unsafe class LayerReport
         using var y = new NativeBuffer((long)g.OutChannels * g.OutHeight * g.OutWidth * 4);
         using var z = QuickReport.Random((long)g.OutChannels * g.OutHeight * g.OutWidth);
         using var kernel = Conv2dKernel.Create(g, (float*)w.Pointer, CpuFeatures.Best);
+        kernel.DepthwisePath = path;
         var e = clip ? Epilogue.Clip(0, 6, (float*)bias.Pointer, BiasKind.PerRow) : new Epilogue(Activation.None, 0, 0, (float*)bias.Pointer, BiasKind.PerRow);
         if (residual) e = e.WithResidual((float*)z.Pointer, (long)g.OutHeight * g.OutWidth);
         for (var sw = Stopwatch.StartNew(); sw.ElapsedMilliseconds < 150;) kernel.Run((float*)x.Pointer, (float*)y.Pointer, 1, e, pool);
