@@ -159,7 +159,7 @@ public unsafe class ConvKernelTests
     [MemberData(nameof(Caps))]
     public void NarrowDepthwise3x3PlanesMatchDirectConvolution(Isa isa)
     {
-        // Planes up to Depthwise3x3.PaddedMaxWidth columns run on a zero-padded copy: MobileNet's 7², 14², 28²,
+        // Narrow planes (rows narrower than a vector are computed into a scratch band): MobileNet's 7², 14², 28²,
         // widths around the vector sizes, paddings wider than the kernel needs, both strides, every activation.
         var rng = new Random(91 + (int)isa);
         int[] widths = [1, 2, 3, 4, 5, 7, 8, 9, 13, 14, 15, 16, 17, 28, 31, 32, 33];
@@ -177,6 +177,54 @@ public unsafe class ConvKernelTests
         foreach (int size in new[] { 7, 14, 28 })
             Check(new ConvGeometry(24, size, size, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 24 },
                 1, isa, null, rng, Activation.Clip, ConvAlgorithm.Depthwise, DepthwisePath.Planes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void Depthwise3x3BandsMatchDirectConvolution(Isa isa)
+    {
+        // Depthwise3x3 copies the input rows of 16 output rows at a time into a zero-bordered band: output heights
+        // around the band size (odd ones leave a last row without a partner), stride 1 and 2, paddings 0-2 on each
+        // side independently (TF "same" stride 2 is 0 before, 1 after), widths below, at and around the 4- and
+        // 8-lane vectors and the overlapping last block, every activation with and without bias.
+        var rng = new Random(313 + (int)isa);
+        using var pool = new WorkerPool(2);
+        int[] heights = [1, 2, 3, 15, 16, 17, 18, 31, 32, 33, 34, 35];
+        int[] widths = [1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 15, 16, 17, 23, 24, 25, 33, 64, 67];
+        for (int i = 0; i < 72; i++)
+        {
+            int s = 1 + i % 2, c = rng.Next(1, 4);
+            int pt = rng.Next(3), pl = rng.Next(3), pb = rng.Next(3), pr = rng.Next(3);
+            int oh = heights[i % heights.Length], ow = widths[i % widths.Length];
+            // Input size giving that output size (at least one input row and column).
+            int h = Math.Max(1, (oh - 1) * s + 3 - pt - pb), w = Math.Max(1, (ow - 1) * s + 3 - pl - pr);
+            var g = new ConvGeometry(c, h, w, c, 3, 3)
+            {
+                StrideH = s, StrideW = s, PadTop = pt, PadLeft = pl, PadBottom = pb, PadRight = pr, Groups = c,
+            };
+            Check(g, 1 + i % 3 / 2, isa, i % 2 == 0 ? pool : null, rng, (Activation)(i % 9), ConvAlgorithm.Depthwise, DepthwisePath.Planes);
+        }
+        // BlazeFace's shapes as chosen by shape (Auto): "same" stride 2 and the plane sizes around the kernel switch.
+        foreach (var (size, stride, pad) in new[] { (128, 2, 0), (64, 1, 1), (64, 2, 0), (32, 1, 1), (32, 2, 0), (16, 1, 1) })
+            Check(new ConvGeometry(9, size, size, 9, 3, 3) { StrideH = stride, StrideW = stride, PadTop = pad, PadLeft = pad, PadBottom = 1, PadRight = 1, Groups = 9 },
+                1, isa, pool, rng, Activation.None, ConvAlgorithm.Depthwise);
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void InterleavedDepthwiseBlocksMatchDirectConvolution(Isa isa)
+    {
+        // The interleaved kernel computes 8 (or 4) pixels per block and shifts the last block left to end at the row's
+        // end: every output width from 1 to 26 (blocks of 8, of 4, single pixels, overlaps of every length), 3×3 and
+        // 5×5, both strides, Clip and other activations.
+        var rng = new Random(515 + (int)isa);
+        for (int ow = 1; ow <= 26; ow++)
+        {
+            int k = ow % 3 == 0 ? 5 : 3, s = 1 + ow % 2, c = 1 + ow % 10;
+            int w = (ow - 1) * s + k - 2, h = rng.Next(1, 6) * s + k - 2;
+            var g = new ConvGeometry(c, h, w, c, k, k) { StrideH = s, StrideW = s, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = c };
+            Check(g, 1, isa, null, rng, (Activation)(ow % 9), ConvAlgorithm.Depthwise, DepthwisePath.Interleaved);
+        }
     }
 
     [Theory]
