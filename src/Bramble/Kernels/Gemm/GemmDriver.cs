@@ -99,17 +99,17 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         var kernel = Kernel;
         int mr = kernel.MR, nr = kernel.NR;
         int cols = Math.Min(nr, nc - jr), rows = Math.Min(mr, mc - ir);
-        float* bPanel = bp + (long)jr * kc;
+        float* bPanel = B.Tile(bp, scratch.B, kc, jr, cols, nr, out int ldb);
         float* c = C + (ic + ir) * Ldc + jc + jr;
         if (rows == mr && cols == nr)
         {
-            kernel.Run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta, inKernel, ic + ir, jc + jr);
+            kernel.Run(kc, ap + (long)ir * kc, bPanel, ldb, c, (int)Ldc, Alpha, beta, inKernel, ic + ir, jc + jr);
             if (applyEpilogue && inKernel == null) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
             return;
         }
         // Ragged edge: full tile into scratch, then only the valid part into C.
         float* t = scratch.Tile;
-        kernel.Run(kc, ap + (long)ir * kc, bPanel, t, nr, Alpha, 0f, null, 0, 0);
+        kernel.Run(kc, ap + (long)ir * kc, bPanel, ldb, t, nr, Alpha, 0f, null, 0, 0);
         for (int r = 0; r < rows; r++)
         {
             float* cr = c + r * Ldc;

@@ -7,7 +7,7 @@ internal static unsafe partial class GemmMicroKernels
 {
     /// <summary>f32_gemm_4x4__scalar: the portable definition the vector kernels implement.</summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void Kernel4x4(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
+    public static void Kernel4x4(int kc, float* a, float* b, int ldb, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
     {
         float c00 = 0; float c01 = 0; float c02 = 0; float c03 = 0;
         float c10 = 0; float c11 = 0; float c12 = 0; float c13 = 0;
@@ -25,7 +25,7 @@ internal static unsafe partial class GemmMicroKernels
             float a3 = a[3];
             c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
             a += 4;
-            b += 4;
+            b += ldb;
         }
         c00 = alpha * c00 + (beta == 0 ? 0 : beta * c[0 * ldc + 0]);
         c01 = alpha * c01 + (beta == 0 ? 0 : beta * c[0 * ldc + 1]);

@@ -9,9 +9,9 @@ namespace Bramble.Kernels.Gemm;
 // routes ragged edge tiles through a scratch tile. Scalar equivalent: GemmMicroKernels.Scalar.
 internal static unsafe partial class GemmMicroKernels
 {
-    /// <summary>f32_gemm_6x8__v128: C[6×8] = epilogue(alpha·(A panel · B panel) + beta·C) (epilogue null: none; else bias at row0/col0 + activation); packed A is kc×6, packed B kc×8.</summary>
+    /// <summary>f32_gemm_6x8__v128: C[6×8] = epilogue(alpha·(A panel · B panel) + beta·C) (epilogue null: none; else bias at row0/col0 + activation); packed A is kc×6, B is kc rows of 8 at stride ldb.</summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void Kernel6x8(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
+    public static void Kernel6x8(int kc, float* a, float* b, int ldb, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
     {
         var c00 = Vector128<float>.Zero; var c01 = Vector128<float>.Zero;
         var c10 = Vector128<float>.Zero; var c11 = Vector128<float>.Zero;
@@ -42,7 +42,7 @@ internal static unsafe partial class GemmMicroKernels
             c50 = SimdMath.MultiplyAdd(a5, b0, c50);
             c51 = SimdMath.MultiplyAdd(a5, b1, c51);
             a += 6;
-            b += 8;
+            b += ldb;
         }
         var va = Vector128.Create(alpha);
         c00 *= va; c01 *= va;

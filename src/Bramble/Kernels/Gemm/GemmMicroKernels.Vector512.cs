@@ -9,9 +9,9 @@ namespace Bramble.Kernels.Gemm;
 // routes ragged edge tiles through a scratch tile. Scalar equivalent: GemmMicroKernels.Scalar.
 internal static unsafe partial class GemmMicroKernels
 {
-    /// <summary>f32_gemm_8x32__v512: C[8×32] = epilogue(alpha·(A panel · B panel) + beta·C) (epilogue null: none; else bias at row0/col0 + activation); packed A is kc×8, packed B kc×32.</summary>
+    /// <summary>f32_gemm_8x32__v512: C[8×32] = epilogue(alpha·(A panel · B panel) + beta·C) (epilogue null: none; else bias at row0/col0 + activation); packed A is kc×8, B is kc rows of 32 at stride ldb.</summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
+    public static void Kernel8x32(int kc, float* a, float* b, int ldb, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
     {
         var c00 = Vector512<float>.Zero; var c01 = Vector512<float>.Zero;
         var c10 = Vector512<float>.Zero; var c11 = Vector512<float>.Zero;
@@ -50,7 +50,7 @@ internal static unsafe partial class GemmMicroKernels
             c70 = SimdMath.MultiplyAdd(a7, b0, c70);
             c71 = SimdMath.MultiplyAdd(a7, b1, c71);
             a += 8;
-            b += 32;
+            b += ldb;
         }
         var va = Vector512.Create(alpha);
         c00 *= va; c01 *= va;

@@ -1,0 +1,39 @@
+using Bramble.Kernels.Conv;
+using Bramble.Kernels.Threading;
+
+namespace Bramble.Benchmarks;
+
+/// <summary>
+/// `conv THREADS SPEC...`: the time of any convolution shapes given on the command line, for A/B comparisons of kernel
+/// changes on layers the fixed lists of <see cref="LayerReport"/> do not have. SPEC is
+/// `C,H,W,OC,K,STRIDE,PAD[,GROUPS][,clip]`, e.g. `64,55,55,16,1,1,0,1,clip` (SqueezeNet's first squeeze with its Relu-like clip).
+/// Same timing as <see cref="LayerReport"/>: 25th percentile of 61 runs after a warm-up, thread CPU time at one thread.
+/// </summary>
+public static class ConvShapeReport
+{
+    public static void Run(string[] args)
+    {
+        int threads = int.Parse(args[1]);
+        using var pool = threads > 1 ? new WorkerPool(threads) : null;
+        foreach (string spec in args.Skip(2))
+        {
+            var (g, clip) = Parse(spec);
+            double us = LayerReport.MedianMicroseconds(g, clip, residual: false, pool);
+            Console.WriteLine($"{spec,-28} x1  {us,8:F1} µs  {2e-3 * g.Macs / us,6:F1} GFLOP/s");
+        }
+    }
+
+    private static (ConvGeometry Geometry, bool Clip) Parse(string spec)
+    {
+        var parts = spec.Split(',');
+        bool clip = parts[^1] == "clip";
+        var n = parts.Take(clip ? parts.Length - 1 : parts.Length).Select(int.Parse).ToArray();
+        if (n.Length is < 7 or > 8) throw new ArgumentException($"conv spec '{spec}': expected C,H,W,OC,K,STRIDE,PAD[,GROUPS][,clip]");
+        var g = new ConvGeometry(n[0], n[1], n[2], n[3], n[4], n[4])
+        {
+            StrideH = n[5], StrideW = n[5], PadTop = n[6], PadLeft = n[6], PadBottom = n[6], PadRight = n[6],
+            Groups = n.Length == 8 ? n[7] : 1,
+        };
+        return (g, clip);
+    }
+}
