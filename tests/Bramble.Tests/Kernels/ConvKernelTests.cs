@@ -128,7 +128,7 @@ public unsafe class ConvKernelTests
     [MemberData(nameof(Caps))]
     public void FewChannelLayersMatchDirectConvolution(Isa isa)
     {
-        // First layers (1–4 input channels, stride 1 or 2): the phase-plane kernel where SIMD runs, the implicit GEMM
+        // First layers (1–7 input channels, stride 1 or 2): the phase-plane kernel where SIMD runs, the implicit GEMM
         // otherwise. Widths leave ragged last tiles (and tiles narrower than one), channel counts ragged last panels;
         // padding is asymmetric; a third of the cases add a residual; every activation; one and two images and threads.
         var rng = new Random(23 + (int)isa);
@@ -140,6 +140,7 @@ public unsafe class ConvKernelTests
             [3, 40, 67, 24, 5, 2, 2, 2, 1, 2], [3, 23, 45, 32, 3, 2, 1, 1, 1, 1], [3, 19, 37, 16, 3, 1, 1, 1, 1, 1],
             [3, 30, 30, 64, 7, 2, 3, 3, 3, 3], [1, 9, 5, 7, 3, 1, 0, 0, 0, 0], [4, 12, 33, 13, 1, 2, 0, 0, 0, 0],
             [2, 17, 16, 6, 4, 2, 1, 2, 2, 1], [3, 8, 70, 5, 2, 1, 0, 1, 1, 0], [3, 5, 3, 11, 5, 1, 2, 2, 2, 2],
+            [7, 14, 29, 20, 3, 1, 1, 1, 1, 1], [5, 21, 18, 9, 5, 2, 2, 1, 2, 1],
         ];
         for (int i = 0; i < shapes.Length * 2; i++)
         {

@@ -13,7 +13,7 @@ public enum ConvAlgorithm
     ImplicitGemm,
     /// <summary>One filter per channel: direct SIMD kernel.</summary>
     Depthwise,
-    /// <summary>At most four input channels (first layers): direct kernel over phase planes (<see cref="FewChannelConv"/>).</summary>
+    /// <summary>Few input channels (first layers): direct kernel over phase planes (<see cref="FewChannelConv"/>).</summary>
     FewChannels,
 }
 

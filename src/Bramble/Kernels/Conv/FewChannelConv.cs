@@ -8,26 +8,31 @@ using Bramble.Tensors;
 namespace Bramble.Kernels.Conv;
 
 /// <summary>
-/// Direct convolution for layers with few input channels (a network's first layer: RGB in, 3×3 to 7×7 taps, stride 1
-/// or 2). The implicit GEMM gathers a K × pixels matrix for them (K = channels·taps, 27–147) whose every element feeds
-/// only as many multiply-adds as there are output channels (16–64): the gather cost 70 % as much as the multiply
-/// (BlazeFace's 5×5 stride-2 layer: 2.65× ONNX Runtime's time). Here the input is copied once into zero-padded
-/// <em>phase planes</em> — plane (py, px) of a channel holds the padded input's rows py, py + s, … and columns px, px + s, …
-/// — so that the input a tap (c, ky, kx) reads for 2·V consecutive output pixels of one row is 2·V consecutive floats of
-/// one phase plane, at a per-tap offset fixed when the layer is prepared. The micro-kernel is the GEMM's 6 × 2V register
-/// tile with its B rows read in place through that offset table: nothing is gathered per run, and the phase planes are
-/// about K/(s²·taps) = 1/s² … of the size the gathered matrix would be.
+/// Direct convolution for layers with few input channels (at most <see cref="MaxInChannels"/>; a network's first layer:
+/// RGB in, 3×3 to 7×7 taps, stride 1 or 2). The implicit GEMM gathers a K × pixels matrix for them (K = channels·taps,
+/// 27–147) whose every element feeds only as many multiply-adds as there are output channels (16–64): the gather cost
+/// 70 % as much as the multiply (BlazeFace's 5×5 stride-2 layer ran at 2.65× ONNX Runtime's time). Here the input is
+/// copied into zero-padded <em>phase planes</em> — plane (py, px) of a channel holds the padded input's rows py, py + s, …
+/// and columns px, px + s, … — so that what a tap (c, ky, kx) reads for 2·V consecutive output pixels of one row is 2·V
+/// consecutive floats of one phase plane, at a per-tap offset fixed when the layer is prepared. The micro-kernel is the
+/// GEMM's 6 × 2V register tile with its B rows read in place through that offset table: nothing is gathered per run,
+/// and the planes hold each input value once.
 /// </summary>
 /// <remarks>
-/// Output rows are split over the worker pool. A tile never spans two output rows; the last tile of a row is computed
-/// whole (the planes are wide enough to read it) and only its valid columns are stored. Bias, a residual and
-/// None/Relu/Clip are applied in registers; other activations run over each finished tile row (same formulas as
-/// <see cref="EpilogueVector"/>).
+/// Work is cut into bands of output rows (their planes ≈ <see cref="BandBytes"/>, in L2), spread over the worker pool;
+/// each thread builds its band's planes, then computes its rows. A tile never spans two output rows: without a residual
+/// the last tile of a row is the whole tile ending at the row's end (the overlap is written twice with the same values),
+/// otherwise it is staged and only its valid columns stored. Bias, a residual and Relu/Clip are applied in registers;
+/// other activations run over each finished row (same formulas as <see cref="EpilogueVector"/>).
 /// </remarks>
 internal sealed unsafe class FewChannelConv : IDisposable
 {
-    /// <summary>Most input channels routed here: with more, K outgrows one register-tile pass and the gathered matrix is reused enough.</summary>
-    internal const int MaxInChannels = 4;
+    /// <summary>
+    /// Most input channels routed here: up to where 3×3 layers take Winograd instead (<see cref="WinogradSelection.MinChannels"/>).
+    /// Against the implicit GEMM it measured 0.65–0.87× on first layers (3 channels) and 0.67–0.99× with 8–16 channels,
+    /// where Winograd's 1.3–1.5× over the GEMM still wins.
+    /// </summary>
+    internal const int MaxInChannels = WinogradSelection.MinChannels - 1;
 
     private const int MR = 6;
 
@@ -77,26 +82,30 @@ internal sealed unsafe class FewChannelConv : IDisposable
     /// <summary>One image: input [C, H, W] → output [OC, OH, OW]; bias per output channel (PerRow), residual shaped like the output.</summary>
     public void Run(float* x, float* y, in Epilogue epilogue, WorkerPool? pool)
     {
-        var bands = new BandJob { Conv = this, X = x, Y = y, Epilogue = epilogue };
-        int count = (_g.OutHeight + _bandRows - 1) / _bandRows;
+        // At least four bands per thread, so a late or preempted thread holds the others up by little.
+        int threads = pool?.ThreadCount ?? 1, oh = _g.OutHeight;
+        int rows = threads == 1 ? _bandRows : Math.Clamp((oh + 4 * threads - 1) / (4 * threads), 1, _bandRows);
+        var bands = new BandJob { Conv = this, X = x, Y = y, Epilogue = epilogue, Rows = rows };
+        int count = (oh + rows - 1) / rows;
         if (pool == null) for (int b = 0; b < count; b++) bands.Invoke(b);
         else pool.For(count, ref bands);
     }
 
-    /// <summary>Output rows [oy0, oy0 + band rows): this thread's phase planes of the band, then its rows.</summary>
-    private void RunBand(float* x, float* y, in Epilogue e, int band)
+    /// <summary>Output rows [oy0, oy1): this thread's phase planes of the band, then its rows.</summary>
+    private void RunBand(float* x, float* y, in Epilogue e, int oy0, int oy1)
     {
-        int s = _g.StrideH, oy0 = band * _bandRows, oy1 = Math.Min(_g.OutHeight, oy0 + _bandRows);
+        int s = _g.StrideH, planeRows = oy1 - oy0 + (_g.KernelH - 1) / s;
         float* planes = Scratch.Get((long)_g.InChannels * s * s * _planeRows * _planeWidth);
-        for (int i = 0; i < _g.InChannels * s * s; i++) FillPlane(x, planes, i, oy0);
+        for (int i = 0; i < _g.InChannels * s * s; i++) FillPlane(x, planes, i, oy0, planeRows);
         for (int oy = oy0; oy < oy1; oy++) ComputeRow(planes + (long)(oy - oy0) * _planeWidth, y, e, oy);
     }
 
     /// <summary>
-    /// Phase plane i (channel c, phase py, px) of the band from output row <paramref name="oy0"/>: row a, column b hold
-    /// the padded input at row (oy0 + a)·s + py, column b·s + px, zero outside the image.
+    /// Rows [0, <paramref name="rows"/>) of phase plane i (channel c, phase py, px) of the band from output row
+    /// <paramref name="oy0"/>: row a, column b hold the padded input at row (oy0 + a)·s + py, column b·s + px, zero outside
+    /// the image.
     /// </summary>
-    private void FillPlane(float* x, float* planes, int i, int oy0)
+    private void FillPlane(float* x, float* planes, int i, int oy0, int rows)
     {
         var g = _g;
         int s = g.StrideH, c = i / (s * s), py = i / s % s, px = i % s;
@@ -105,7 +114,7 @@ internal sealed unsafe class FewChannelConv : IDisposable
         // Columns b whose input column b·s + px − pl lies in [0, W).
         int bLo = Math.Min(_planeWidth, Math.Max(0, (g.PadLeft - px + s - 1) / s));
         int bHi = Math.Clamp((g.InWidth + g.PadLeft - px + s - 1) / s, bLo, _planeWidth);
-        for (int a = 0; a < _planeRows; a++)
+        for (int a = 0; a < rows; a++)
         {
             float* row = plane + (long)a * _planeWidth;
             int iy = (oy0 + a) * s + py - g.PadTop;
@@ -236,8 +245,10 @@ internal sealed unsafe class FewChannelConv : IDisposable
         public FewChannelConv Conv;
         public float* X, Y;
         public Epilogue Epilogue;
+        public int Rows;
 
-        public readonly void Invoke(int index) => Conv.RunBand(X, Y, Epilogue, index);
+        public readonly void Invoke(int index) =>
+            Conv.RunBand(X, Y, Epilogue, index * Rows, Math.Min(Conv._g.OutHeight, (index + 1) * Rows));
     }
 
     /// <summary>A thread's phase planes of one band (64-byte aligned); grows, never shrinks.</summary>
