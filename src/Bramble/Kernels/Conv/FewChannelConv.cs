@@ -40,10 +40,10 @@ internal sealed unsafe class FewChannelConv : IDisposable
     private readonly NativeBuffer _weights; // output-channel panels of MR rows, k-major (GemmPacking.PackA layout)
     private readonly int[] _offsets;        // per tap k: its first float in the phase planes, relative to a tile's origin
     private readonly int _bandRows, _planeRows, _planeWidth, _vector;
+    private readonly Isa _isa;
 
     /// <summary>Bytes of one band's phase planes to aim for: well inside a 512 KiB L2 beside the output rows being written.</summary>
     private const long BandBytes = 96 * 1024;
-    private readonly Isa _isa;
 
     /// <summary>Whether <paramref name="g"/> runs here under <paramref name="isa"/>.</summary>
     public static bool Handles(in ConvGeometry g, Isa isa) =>
