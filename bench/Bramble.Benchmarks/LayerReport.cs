@@ -97,7 +97,7 @@ public static unsafe class LayerReport
         Console.WriteLine($"total (× repeats) {total / 1000:F3} ms");
     }
 
-    private static double MedianMicroseconds(in ConvGeometry g, bool clip, bool residual, WorkerPool? pool, DepthwisePath path)
+    internal static double MedianMicroseconds(in ConvGeometry g, bool clip, bool residual, WorkerPool? pool, DepthwisePath path = DepthwisePath.Auto)
     {
         using var x = QuickReport.Random((long)g.InChannels * g.InHeight * g.InWidth);
         using var w = QuickReport.Random((long)g.OutChannels * g.KernelSize);

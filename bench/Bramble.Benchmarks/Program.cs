@@ -20,6 +20,8 @@ else if (args.Length > 0 && args[0] == "binary-sweep")
     BinarySweepReport.Run(args);
 else if (args.Length > 0 && args[0] == "layers")
     LayerReport.Run(args);
+else if (args.Length > 2 && args[0] is "conv" or "conv-ab")
+    ConvShapeReport.Run(args);
 else if (args.Length > 0 && args[0] == "binary")
     BinaryReport.Run(args);
 else

@@ -45,19 +45,22 @@ public unsafe class ConvKernelTests
     }
 
     private static void Check(in ConvGeometry g, int batch, Isa isa, WorkerPool? pool, Random rng, Activation activation, ConvAlgorithm? expect = null,
-        DepthwisePath path = DepthwisePath.Auto)
+        DepthwisePath path = DepthwisePath.Auto, bool fewChannels = true, bool residual = false)
     {
         var x = SgemmTests.Random(rng, batch * g.InChannels * g.InHeight * g.InWidth);
         var w = SgemmTests.Random(rng, g.OutChannels * g.KernelSize);
         var bias = rng.Next(2) == 0 ? SgemmTests.Random(rng, g.OutChannels) : null;
         var expected = Naive(g, batch, x, w, bias, new Epilogue(activation, 0.1f, 0.6f));
         var y = new float[expected.Length];
-        fixed (float* px = x, pw = w, py = y, pb = bias)
+        var r = residual ? SgemmTests.Random(rng, expected.Length) : null;
+        if (r != null) expected = Naive(g, batch, x, w, bias, Epilogue.None).Select((v, i) => new Epilogue(activation, 0.1f, 0.6f).ApplyScalar(v + r[i])).ToArray();
+        fixed (float* px = x, pw = w, py = y, pb = bias, pr = r)
         {
-            using var kernel = Conv2dKernel.Create(g, pw, isa);
+            using var kernel = Conv2dKernel.Create(g, pw, isa, fewChannels);
             if (expect is { } a) Assert.Equal(a, kernel.Algorithm);
             kernel.DepthwisePath = path;
             var e = new Epilogue(activation, 0.1f, 0.6f, pb, pb == null ? BiasKind.None : BiasKind.PerRow);
+            if (pr != null) e = e.WithResidual(pr, g.OutHeight * g.OutWidth);
             kernel.Run(px, py, batch, e, pool);
             float tol = 3e-6f * (g.KernelSize + 8);
             for (int i = 0; i < y.Length; i++)
@@ -111,14 +114,41 @@ public unsafe class ConvKernelTests
         Check(new ConvGeometry(300, 4, 5, 7, 1, 1), 1, isa, pool, rng, Activation.None, ConvAlgorithm.Pointwise); // K > KC
         Check(new ConvGeometry(8, 9, 10, 16, 1, 1) { StrideH = 2, StrideW = 2 }, 1, isa, null, rng, Activation.HardSwish, ConvAlgorithm.ImplicitGemm);
         // Wide stride-2 first layers: the packing's SIMD even-lane path, with padding on both sides and ragged ends.
-        Check(new ConvGeometry(3, 17, 101, 10, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 }, 1, isa, pool, rng, Activation.Relu, ConvAlgorithm.ImplicitGemm);
-        Check(new ConvGeometry(3, 15, 90, 8, 7, 7) { StrideH = 2, StrideW = 2, PadTop = 3, PadLeft = 3, PadBottom = 3, PadRight = 3 }, 1, isa, null, rng, Activation.None, ConvAlgorithm.ImplicitGemm);
-        Check(new ConvGeometry(2, 9, 64, 5, 5, 5) { StrideH = 2, StrideW = 2, PadLeft = 1, PadRight = 2, PadBottom = 2 }, 1, isa, null, rng, Activation.None, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(3, 17, 101, 10, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 }, 1, isa, pool, rng, Activation.Relu, ConvAlgorithm.ImplicitGemm, fewChannels: false);
+        Check(new ConvGeometry(3, 15, 90, 8, 7, 7) { StrideH = 2, StrideW = 2, PadTop = 3, PadLeft = 3, PadBottom = 3, PadRight = 3 }, 1, isa, null, rng, Activation.None, ConvAlgorithm.ImplicitGemm, fewChannels: false);
+        Check(new ConvGeometry(2, 9, 64, 5, 5, 5) { StrideH = 2, StrideW = 2, PadLeft = 1, PadRight = 2, PadBottom = 2 }, 1, isa, null, rng, Activation.None, ConvAlgorithm.ImplicitGemm, fewChannels: false);
         var dw = new ConvGeometry(19, 23, 45, 19, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1, Groups = 19 };
         Check(dw, 1, isa, pool, rng, Activation.Clip, ConvAlgorithm.Depthwise);
         Check(dw with { StrideH = 2, StrideW = 2 }, 2, isa, pool, rng, Activation.Relu, ConvAlgorithm.Depthwise);
         Check(dw with { KernelH = 5, KernelW = 5, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 }, 1, isa, null, rng, Activation.Mish, ConvAlgorithm.Depthwise);
         Check(new ConvGeometry(8, 10, 21, 16, 3, 3) { Groups = 8, PadLeft = 1, PadRight = 1 }, 1, isa, pool, rng, Activation.Sigmoid, ConvAlgorithm.ImplicitGemm); // depth multiplier 2
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void FewChannelLayersMatchDirectConvolution(Isa isa)
+    {
+        // First layers (1–7 input channels, stride 1 or 2): the phase-plane kernel where SIMD runs, the implicit GEMM
+        // otherwise. Widths leave ragged last tiles (and tiles narrower than one), channel counts ragged last panels;
+        // padding is asymmetric; a third of the cases add a residual; every activation; one and two images and threads.
+        var rng = new Random(23 + (int)isa);
+        using var pool = new WorkerPool(2);
+        var expect = isa >= Isa.Vector128 ? ConvAlgorithm.FewChannels : ConvAlgorithm.ImplicitGemm;
+        int[][] shapes =
+        [
+            // C, H, W, OC, k, stride, pad top, left, bottom, right
+            [3, 40, 67, 24, 5, 2, 2, 2, 1, 2], [3, 23, 45, 32, 3, 2, 1, 1, 1, 1], [3, 19, 37, 16, 3, 1, 1, 1, 1, 1],
+            [3, 30, 30, 64, 7, 2, 3, 3, 3, 3], [1, 9, 5, 7, 3, 1, 0, 0, 0, 0], [4, 12, 33, 13, 1, 2, 0, 0, 0, 0],
+            [2, 17, 16, 6, 4, 2, 1, 2, 2, 1], [3, 8, 70, 5, 2, 1, 0, 1, 1, 0], [3, 5, 3, 11, 5, 1, 2, 2, 2, 2],
+            [7, 14, 29, 20, 3, 1, 1, 1, 1, 1], [5, 21, 18, 9, 5, 2, 2, 1, 2, 1],
+        ];
+        for (int i = 0; i < shapes.Length * 2; i++)
+        {
+            var s = shapes[i % shapes.Length];
+            var g = new ConvGeometry(s[0], s[1], s[2], s[3], s[4], s[4])
+            { StrideH = s[5], StrideW = s[5], PadTop = s[6], PadLeft = s[7], PadBottom = s[8], PadRight = s[9] };
+            Check(g, 1 + i % 2, isa, i % 3 == 0 ? null : pool, rng, (Activation)(i % 9), expect, residual: i % 3 == 1);
+        }
     }
 
     [Theory]
@@ -129,10 +159,10 @@ public unsafe class ConvKernelTests
         // either side, strides 1-3, dilation, K over one KC block, two images.
         var rng = new Random(11 + (int)isa);
         using var pool = new WorkerPool(2);
-        Check(new ConvGeometry(3, 37, 131, 5, 3, 3) { PadTop = 1, PadLeft = 2, PadRight = 1 }, 1, isa, pool, rng, Activation.Relu, ConvAlgorithm.ImplicitGemm);
-        Check(new ConvGeometry(3, 67, 93, 7, 7, 7) { StrideH = 2, StrideW = 2, PadTop = 3, PadLeft = 3, PadBottom = 3, PadRight = 3 }, 1, isa, null, rng, Activation.LeakyRelu, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(3, 37, 131, 5, 3, 3) { PadTop = 1, PadLeft = 2, PadRight = 1 }, 1, isa, pool, rng, Activation.Relu, ConvAlgorithm.ImplicitGemm, fewChannels: false);
+        Check(new ConvGeometry(3, 67, 93, 7, 7, 7) { StrideH = 2, StrideW = 2, PadTop = 3, PadLeft = 3, PadBottom = 3, PadRight = 3 }, 1, isa, null, rng, Activation.LeakyRelu, ConvAlgorithm.ImplicitGemm, fewChannels: false);
         Check(new ConvGeometry(30, 20, 61, 9, 3, 3) { StrideH = 2, StrideW = 3, DilationW = 2, PadLeft = 4, PadRight = 1 }, 1, isa, pool, rng, Activation.Clip, ConvAlgorithm.ImplicitGemm);
-        Check(new ConvGeometry(2, 40, 70, 6, 5, 5) { StrideH = 2, StrideW = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 }, 2, isa, pool, rng, Activation.None, ConvAlgorithm.ImplicitGemm);
+        Check(new ConvGeometry(2, 40, 70, 6, 5, 5) { StrideH = 2, StrideW = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 }, 2, isa, pool, rng, Activation.None, ConvAlgorithm.ImplicitGemm, fewChannels: false);
     }
 
     [Theory]

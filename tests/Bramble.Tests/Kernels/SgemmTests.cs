@@ -60,9 +60,9 @@ public unsafe class SgemmTests
 
     private enum Mode { Dense, PackedA, PackedB }
 
-    private static void RunCase(GemmKernel kernel, Random rng, int m, int n, int k, WorkerPool? pool, Mode mode)
+    private static void RunCase(GemmKernel kernel, Random rng, int m, int n, int k, WorkerPool? pool, Mode mode, bool? transB = null)
     {
-        bool ta = rng.Next(2) == 0, tb = rng.Next(2) == 0;
+        bool ta = rng.Next(2) == 0, tb = transB ?? rng.Next(2) == 0;
         int lda = (ta ? m : k) + rng.Next(3), ldb = (tb ? k : n) + rng.Next(3), ldc = n + rng.Next(3);
         var a = Random(rng, Math.Max(1, (ta ? k : m) * lda));
         var b = Random(rng, Math.Max(1, (tb ? n : k) * ldb));
@@ -146,6 +146,39 @@ public unsafe class SgemmTests
             RunCase(kernel, rng, s[0], s[1], s[2], i % 2 == 0 ? pool : null, (Mode)(i % 3));
             i++;
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void FewRowsReadBInPlaceAcrossBlocksAndRaggedTiles(string name)
+    {
+        // Packed A with at most 64 rows reads a non-transposed B in place: depths across KC blocks, widths across NC
+        // blocks with a ragged last tile, rows that do not fill a tile, with and without the pool.
+        var kernel = KernelNamed(name);
+        var rng = new Random(31);
+        using var pool = new WorkerPool(2);
+        int[][] shapes = IsFast(kernel)
+            ? [[16, 1100, 300], [64, 37, 520], [1, 1029, 24], [40, 16, 257], [7, 2053, 64]]
+            : [[16, 70, 260]];
+        int i = 0;
+        foreach (var s in shapes)
+        {
+            Assert.True(Sgemm.ReadsBInPlace(s[0], s[2], s[1]), $"M={s[0]} K={s[2]} N={s[1]} should read B in place");
+            RunCase(kernel, rng, s[0], s[1], s[2], i++ % 2 == 0 ? pool : null, Mode.PackedA, transB: false);
+        }
+    }
+
+    [Fact]
+    public void BIsPackedForManyRowsOrRowStridesThatShareL1Sets()
+    {
+        Assert.True(Sgemm.ReadsBInPlace(16, 64, 3025));
+        Assert.False(Sgemm.ReadsBInPlace(65, 64, 3025));
+        // A 128² plane: every row of B 64 KiB apart, all in one L1 set.
+        Assert.False(Sgemm.ReadsBInPlace(24, 24, 128 * 128));
+        Assert.True(Sgemm.ReadsBInPlace(24, 8, 128 * 128));
+        // 112²: rows 4 apart share a set, so 32 rows fill its 8 ways and 64 overflow them.
+        Assert.True(Sgemm.ReadsBInPlace(16, 32, 112 * 112));
+        Assert.False(Sgemm.ReadsBInPlace(16, 64, 112 * 112));
     }
 
     [Fact]

@@ -13,6 +13,8 @@ public enum ConvAlgorithm
     ImplicitGemm,
     /// <summary>One filter per channel: direct SIMD kernel.</summary>
     Depthwise,
+    /// <summary>Few input channels (first layers): direct kernel over phase planes (<see cref="FewChannelConv"/>).</summary>
+    FewChannels,
 }
 
 /// <summary>
@@ -24,10 +26,12 @@ public sealed unsafe class Conv2dKernel : IDisposable
 {
     private readonly PackedMatrix[] _groups;
     private readonly NativeBuffer? _depthwiseWeights;
+    private readonly FewChannelConv? _fewChannels;
     private readonly Isa _isa;
 
-    private Conv2dKernel(ConvGeometry g, ConvAlgorithm algorithm, PackedMatrix[] groups, NativeBuffer? depthwise, Isa isa)
+    private Conv2dKernel(ConvGeometry g, ConvAlgorithm algorithm, PackedMatrix[] groups, NativeBuffer? depthwise, Isa isa, FewChannelConv? fewChannels = null)
     {
+        _fewChannels = fewChannels;
         Geometry = g;
         Algorithm = algorithm;
         _groups = groups;
@@ -46,6 +50,7 @@ public sealed unsafe class Conv2dKernel : IDisposable
     {
         ConvAlgorithm.Pointwise => $"conv1x1 gemm {_groups[0].KernelName}",
         ConvAlgorithm.ImplicitGemm => $"conv implicit-gemm {_groups[0].KernelName}",
+        ConvAlgorithm.FewChannels => $"conv few-channels {CpuFeatures.Effective(_isa)}",
         _ => $"conv {DepthwiseConv.KernelName(Geometry, CpuFeatures.Effective(_isa), DepthwisePath)} {CpuFeatures.Effective(_isa)}",
     };
 
@@ -54,16 +59,21 @@ public sealed unsafe class Conv2dKernel : IDisposable
     {
         get
         {
-            long bytes = _depthwiseWeights?.ByteLength ?? 0;
+            long bytes = (_depthwiseWeights?.ByteLength ?? 0) + (_fewChannels?.WeightBytes ?? 0);
             foreach (var p in _groups) bytes += p.ByteLength;
             return bytes;
         }
     }
 
     /// <summary>Packs <paramref name="weights"/> ([OutChannels, InChannels/Groups, KernelH, KernelW]) for <paramref name="g"/>.</summary>
-    public static Conv2dKernel Create(in ConvGeometry g, float* weights, Isa maxIsa)
+    public static Conv2dKernel Create(in ConvGeometry g, float* weights, Isa maxIsa) => Create(g, weights, maxIsa, fewChannels: true);
+
+    /// <summary>As <see cref="Create(in ConvGeometry, float*, Isa)"/>; without <paramref name="fewChannels"/> first layers take the implicit GEMM too (tests cover both).</summary>
+    internal static Conv2dKernel Create(in ConvGeometry g, float* weights, Isa maxIsa, bool fewChannels)
     {
         g.Validate();
+        if (fewChannels && FewChannelConv.Handles(g, CpuFeatures.Effective(maxIsa)))
+            return new Conv2dKernel(g, ConvAlgorithm.FewChannels, [], null, maxIsa, new FewChannelConv(g, weights, maxIsa));
         if (g.IsDepthwise)
         {
             int count = g.OutChannels * g.KernelH * g.KernelW;
@@ -101,6 +111,11 @@ public sealed unsafe class Conv2dKernel : IDisposable
         {
             float* x = input + b * inImage, y = output + b * outImage;
             var image = epilogue.Residual == null ? epilogue : epilogue.WithResidual(epilogue.Residual + b * outImage, epilogue.ResidualStride);
+            if (_fewChannels != null)
+            {
+                _fewChannels.Run(x, y, image, pool);
+                continue;
+            }
             if (Algorithm == ConvAlgorithm.Depthwise)
             {
                 // The depthwise kernels apply their epilogue row by row without a residual: add it in a second pass.
@@ -126,5 +141,6 @@ public sealed unsafe class Conv2dKernel : IDisposable
     {
         foreach (var p in _groups) p.Dispose();
         _depthwiseWeights?.Dispose();
+        _fewChannels?.Dispose();
     }
 }

@@ -30,6 +30,8 @@ internal readonly unsafe struct Im2ColPanels : IPanelSourceB
         _n = g.OutHeight * g.OutWidth;
     }
 
+    public float* Tile(float* block, float* scratch, int kc, int jr, int cols, int nr, out int stride) => PackedPanels.Tile(block, kc, jr, nr, out stride);
+
     /// <summary>Gathering costs more per element than a dense pack: splitting work weighs it (<see cref="GemmGrid"/>).</summary>
     public static double ElementCost => GemmGrid.GatherCost;
 

@@ -92,7 +92,7 @@ internal unsafe struct WinogradStreamJob<TV, TL> : IParallelBody
         {
             float* uPanel = u + (long)jr * kc;
             for (int ir = 0; ir < tiles; ir += mr)
-                run(kc, vBlock + (long)ir * kc, uPanel, mt + (long)ir * kb + jr, kb, 1f, beta, null, 0, 0);
+                run(kc, vBlock + (long)ir * kc, uPanel, nr, mt + (long)ir * kb + jr, kb, 1f, beta, null, 0, 0, mr);
         }
     }
 

@@ -89,7 +89,7 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
     internal const int RowsOuterMaxDepth = 64;
 
     /// <summary>
-    /// One MR×NR tile of C at block (ic, jc) + (ir, jr); ragged edges go through a scratch tile. With
+    /// One MR×NR tile of C at block (ic, jc) + (ir, jr); a ragged right edge goes through a scratch tile. With
     /// <paramref name="applyEpilogue"/> the epilogue runs in the kernel (<paramref name="inKernel"/>) or right after.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -99,17 +99,18 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         var kernel = Kernel;
         int mr = kernel.MR, nr = kernel.NR;
         int cols = Math.Min(nr, nc - jr), rows = Math.Min(mr, mc - ir);
-        float* bPanel = bp + (long)jr * kc;
+        float* bPanel = B.Tile(bp, scratch.B, kc, jr, cols, nr, out int ldb);
         float* c = C + (ic + ir) * Ldc + jc + jr;
-        if (rows == mr && cols == nr)
+        if (cols == nr)
         {
-            kernel.Run(kc, ap + (long)ir * kc, bPanel, c, (int)Ldc, Alpha, beta, inKernel, ic + ir, jc + jr);
+            // Full width: straight into C, a ragged last row panel storing only its rows.
+            kernel.Run(kc, ap + (long)ir * kc, bPanel, ldb, c, (int)Ldc, Alpha, beta, inKernel, ic + ir, jc + jr, rows);
             if (applyEpilogue && inKernel == null) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
             return;
         }
-        // Ragged edge: full tile into scratch, then only the valid part into C.
+        // Ragged right edge: full tile into scratch, then only the valid part into C.
         float* t = scratch.Tile;
-        kernel.Run(kc, ap + (long)ir * kc, bPanel, t, nr, Alpha, 0f, null, 0, 0);
+        kernel.Run(kc, ap + (long)ir * kc, bPanel, ldb, t, nr, Alpha, 0f, null, 0, 0, mr);
         for (int r = 0; r < rows; r++)
         {
             float* cr = c + r * Ldc;

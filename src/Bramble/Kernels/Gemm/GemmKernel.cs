@@ -17,7 +17,7 @@ internal sealed unsafe class GemmKernel
     /// <summary>Columns of B packed at once: the KC×NC panel is shared by all MC blocks from L3.</summary>
     public const int NC = 1024;
 
-    private GemmKernel(string name, Isa isa, int mr, int nr, delegate*<int, float*, float*, float*, int, float, float, Epilogue*, int, int, void> run)
+    private GemmKernel(string name, Isa isa, int mr, int nr, delegate*<int, float*, float*, int, float*, int, float, float, Epilogue*, int, int, int, void> run)
     {
         Name = name;
         Isa = isa;
@@ -31,8 +31,13 @@ internal sealed unsafe class GemmKernel
     public int MR { get; }
     public int NR { get; }
 
-    /// <summary>(kc, packedA, packedB, c, ldc, alpha, beta, epilogue or null, tile row, tile column): one full MR×NR tile.</summary>
-    public readonly delegate*<int, float*, float*, float*, int, float, float, Epilogue*, int, int, void> Run;
+    /// <summary>
+    /// (kc, packedA, b, ldb, c, ldc, alpha, beta, epilogue or null, tile row, tile column, rows): one MR×NR tile, of which
+    /// the first <c>rows</c> are finished and stored (the rest of a ragged last row panel is computed from A's zero padding
+    /// and dropped). B's row k of the tile's NR columns starts at b + k·ldb: ldb = NR in a packed panel, the matrix's row
+    /// stride when read in place.
+    /// </summary>
+    public readonly delegate*<int, float*, float*, int, float*, int, float, float, Epilogue*, int, int, int, void> Run;
 
     public static readonly GemmKernel V512 = new("f32_gemm_8x32__v512", Isa.Vector512, 8, 32, &GemmMicroKernels.Kernel8x32);
     public static readonly GemmKernel V256 = new("f32_gemm_6x16__v256", Isa.Vector256, 6, 16, &GemmMicroKernels.Kernel6x16);

@@ -7,7 +7,7 @@ internal static unsafe partial class GemmMicroKernels
 {
     /// <summary>f32_gemm_4x4__scalar: the portable definition the vector kernels implement.</summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void Kernel4x4(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
+    public static void Kernel4x4(int kc, float* a, float* b, int ldb, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0, int rows)
     {
         float c00 = 0; float c01 = 0; float c02 = 0; float c03 = 0;
         float c10 = 0; float c11 = 0; float c12 = 0; float c13 = 0;
@@ -25,51 +25,31 @@ internal static unsafe partial class GemmMicroKernels
             float a3 = a[3];
             c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
             a += 4;
-            b += 4;
+            b += ldb;
         }
-        c00 = alpha * c00 + (beta == 0 ? 0 : beta * c[0 * ldc + 0]);
-        c01 = alpha * c01 + (beta == 0 ? 0 : beta * c[0 * ldc + 1]);
-        c02 = alpha * c02 + (beta == 0 ? 0 : beta * c[0 * ldc + 2]);
-        c03 = alpha * c03 + (beta == 0 ? 0 : beta * c[0 * ldc + 3]);
-        c10 = alpha * c10 + (beta == 0 ? 0 : beta * c[1 * ldc + 0]);
-        c11 = alpha * c11 + (beta == 0 ? 0 : beta * c[1 * ldc + 1]);
-        c12 = alpha * c12 + (beta == 0 ? 0 : beta * c[1 * ldc + 2]);
-        c13 = alpha * c13 + (beta == 0 ? 0 : beta * c[1 * ldc + 3]);
-        c20 = alpha * c20 + (beta == 0 ? 0 : beta * c[2 * ldc + 0]);
-        c21 = alpha * c21 + (beta == 0 ? 0 : beta * c[2 * ldc + 1]);
-        c22 = alpha * c22 + (beta == 0 ? 0 : beta * c[2 * ldc + 2]);
-        c23 = alpha * c23 + (beta == 0 ? 0 : beta * c[2 * ldc + 3]);
-        c30 = alpha * c30 + (beta == 0 ? 0 : beta * c[3 * ldc + 0]);
-        c31 = alpha * c31 + (beta == 0 ? 0 : beta * c[3 * ldc + 1]);
-        c32 = alpha * c32 + (beta == 0 ? 0 : beta * c[3 * ldc + 2]);
-        c33 = alpha * c33 + (beta == 0 ? 0 : beta * c[3 * ldc + 3]);
+        FinishRow(c00, c01, c02, c03, alpha, beta, epilogue, c, row0, col0);
+        if (rows > 1) FinishRow(c10, c11, c12, c13, alpha, beta, epilogue, c + 1 * ldc, row0 + 1, col0);
+        if (rows > 2) FinishRow(c20, c21, c22, c23, alpha, beta, epilogue, c + 2 * ldc, row0 + 2, col0);
+        if (rows > 3) FinishRow(c30, c31, c32, c33, alpha, beta, epilogue, c + 3 * ldc, row0 + 3, col0);
+    }
+
+    /// <summary>One row of a 4×4 tile: alpha, beta·C, the epilogue, the store (rows past the matrix's last are skipped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow(float x0, float x1, float x2, float x3, float alpha, float beta, Epilogue* epilogue, float* c, int row, int col0)
+    {
+        x0 = alpha * x0 + (beta == 0 ? 0 : beta * c[0]);
+        x1 = alpha * x1 + (beta == 0 ? 0 : beta * c[1]);
+        x2 = alpha * x2 + (beta == 0 ? 0 : beta * c[2]);
+        x3 = alpha * x3 + (beta == 0 ? 0 : beta * c[3]);
         if (epilogue != null)
         {
-            float cb0 = TileEpilogue.Col(epilogue, col0), cb1 = TileEpilogue.Col(epilogue, col0 + 1), cb2 = TileEpilogue.Col(epilogue, col0 + 2), cb3 = TileEpilogue.Col(epilogue, col0 + 3);
-            float rb0 = TileEpilogue.RowBias(epilogue, row0 + 0); float* rr0 = TileEpilogue.ResidualRow(epilogue, row0 + 0, col0);
-            c00 = TileEpilogue.Apply(epilogue, c00, rb0, cb0, rr0 + 0);
-            c01 = TileEpilogue.Apply(epilogue, c01, rb0, cb1, rr0 + 1);
-            c02 = TileEpilogue.Apply(epilogue, c02, rb0, cb2, rr0 + 2);
-            c03 = TileEpilogue.Apply(epilogue, c03, rb0, cb3, rr0 + 3);
-            float rb1 = TileEpilogue.RowBias(epilogue, row0 + 1); float* rr1 = TileEpilogue.ResidualRow(epilogue, row0 + 1, col0);
-            c10 = TileEpilogue.Apply(epilogue, c10, rb1, cb0, rr1 + 0);
-            c11 = TileEpilogue.Apply(epilogue, c11, rb1, cb1, rr1 + 1);
-            c12 = TileEpilogue.Apply(epilogue, c12, rb1, cb2, rr1 + 2);
-            c13 = TileEpilogue.Apply(epilogue, c13, rb1, cb3, rr1 + 3);
-            float rb2 = TileEpilogue.RowBias(epilogue, row0 + 2); float* rr2 = TileEpilogue.ResidualRow(epilogue, row0 + 2, col0);
-            c20 = TileEpilogue.Apply(epilogue, c20, rb2, cb0, rr2 + 0);
-            c21 = TileEpilogue.Apply(epilogue, c21, rb2, cb1, rr2 + 1);
-            c22 = TileEpilogue.Apply(epilogue, c22, rb2, cb2, rr2 + 2);
-            c23 = TileEpilogue.Apply(epilogue, c23, rb2, cb3, rr2 + 3);
-            float rb3 = TileEpilogue.RowBias(epilogue, row0 + 3); float* rr3 = TileEpilogue.ResidualRow(epilogue, row0 + 3, col0);
-            c30 = TileEpilogue.Apply(epilogue, c30, rb3, cb0, rr3 + 0);
-            c31 = TileEpilogue.Apply(epilogue, c31, rb3, cb1, rr3 + 1);
-            c32 = TileEpilogue.Apply(epilogue, c32, rb3, cb2, rr3 + 2);
-            c33 = TileEpilogue.Apply(epilogue, c33, rb3, cb3, rr3 + 3);
+            float rb = TileEpilogue.RowBias(epilogue, row);
+            float* rr = TileEpilogue.ResidualRow(epilogue, row, col0);
+            x0 = TileEpilogue.Apply(epilogue, x0, rb, TileEpilogue.Col(epilogue, col0), rr + 0);
+            x1 = TileEpilogue.Apply(epilogue, x1, rb, TileEpilogue.Col(epilogue, col0 + 1), rr + 1);
+            x2 = TileEpilogue.Apply(epilogue, x2, rb, TileEpilogue.Col(epilogue, col0 + 2), rr + 2);
+            x3 = TileEpilogue.Apply(epilogue, x3, rb, TileEpilogue.Col(epilogue, col0 + 3), rr + 3);
         }
-        c[0 * ldc + 0] = c00; c[0 * ldc + 1] = c01; c[0 * ldc + 2] = c02; c[0 * ldc + 3] = c03;
-        c[1 * ldc + 0] = c10; c[1 * ldc + 1] = c11; c[1 * ldc + 2] = c12; c[1 * ldc + 3] = c13;
-        c[2 * ldc + 0] = c20; c[2 * ldc + 1] = c21; c[2 * ldc + 2] = c22; c[2 * ldc + 3] = c23;
-        c[3 * ldc + 0] = c30; c[3 * ldc + 1] = c31; c[3 * ldc + 2] = c32; c[3 * ldc + 3] = c33;
+        c[0] = x0; c[1] = x1; c[2] = x2; c[3] = x3;
     }
 }

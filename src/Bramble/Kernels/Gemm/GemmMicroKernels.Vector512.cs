@@ -6,12 +6,13 @@ namespace Bramble.Kernels.Gemm;
 // Register-tiled micro-kernel for AVX-512 (16 of 32 zmm hold accumulators).
 // Per k: load 2 B vectors (32 columns), broadcast 8 A values, 16 fused multiply-adds.
 // Packing pads A and B with zeros, so the kernel always computes a full 8×32 tile; the driver
-// routes ragged edge tiles through a scratch tile. Scalar equivalent: GemmMicroKernels.Scalar.
+// routes a ragged right edge through a scratch tile, and a ragged last row panel stores only its rows.
+// Scalar equivalent: GemmMicroKernels.Scalar.
 internal static unsafe partial class GemmMicroKernels
 {
-    /// <summary>f32_gemm_8x32__v512: C[8×32] = epilogue(alpha·(A panel · B panel) + beta·C) (epilogue null: none; else bias at row0/col0 + activation); packed A is kc×8, packed B kc×32.</summary>
+    /// <summary>f32_gemm_8x32__v512: C[8×32] = epilogue(alpha·(A panel · B panel) + beta·C) (epilogue null: none; else bias at row0/col0 + activation); packed A is kc×8, B is kc rows of 32 at stride ldb.</summary>
     [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
-    public static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0)
+    public static void Kernel8x32(int kc, float* a, float* b, int ldb, float* c, int ldc, float alpha, float beta, Epilogue* epilogue, int row0, int col0, int rows)
     {
         var c00 = Vector512<float>.Zero; var c01 = Vector512<float>.Zero;
         var c10 = Vector512<float>.Zero; var c11 = Vector512<float>.Zero;
@@ -50,64 +51,45 @@ internal static unsafe partial class GemmMicroKernels
             c70 = SimdMath.MultiplyAdd(a7, b0, c70);
             c71 = SimdMath.MultiplyAdd(a7, b1, c71);
             a += 8;
-            b += 32;
+            b += ldb;
         }
         var va = Vector512.Create(alpha);
-        c00 *= va; c01 *= va;
-        c10 *= va; c11 *= va;
-        c20 *= va; c21 *= va;
-        c30 *= va; c31 *= va;
-        c40 *= va; c41 *= va;
-        c50 *= va; c51 *= va;
-        c60 *= va; c61 *= va;
-        c70 *= va; c71 *= va;
+        var vb = Vector512.Create(beta);
+        var cb0 = epilogue == null ? Vector512<float>.Zero : TileEpilogue.Col512(epilogue, col0);
+        var cb1 = epilogue == null ? Vector512<float>.Zero : TileEpilogue.Col512(epilogue, col0 + 16);
+        FinishRow512(c00, c01, va, beta, vb, epilogue, cb0, cb1, c, row0, col0);
+        if (rows > 1) FinishRow512(c10, c11, va, beta, vb, epilogue, cb0, cb1, c + 1 * ldc, row0 + 1, col0);
+        if (rows > 2) FinishRow512(c20, c21, va, beta, vb, epilogue, cb0, cb1, c + 2 * ldc, row0 + 2, col0);
+        if (rows > 3) FinishRow512(c30, c31, va, beta, vb, epilogue, cb0, cb1, c + 3 * ldc, row0 + 3, col0);
+        if (rows > 4) FinishRow512(c40, c41, va, beta, vb, epilogue, cb0, cb1, c + 4 * ldc, row0 + 4, col0);
+        if (rows > 5) FinishRow512(c50, c51, va, beta, vb, epilogue, cb0, cb1, c + 5 * ldc, row0 + 5, col0);
+        if (rows > 6) FinishRow512(c60, c61, va, beta, vb, epilogue, cb0, cb1, c + 6 * ldc, row0 + 6, col0);
+        if (rows > 7) FinishRow512(c70, c71, va, beta, vb, epilogue, cb0, cb1, c + 7 * ldc, row0 + 7, col0);
+    }
+
+    /// <summary>
+    /// One row of a tile: alpha, beta·C, the epilogue, the store (rows past the matrix's last are not finished: their
+    /// C, bias and residual do not exist).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow512(Vector512<float> x0, Vector512<float> x1, Vector512<float> va, float beta, Vector512<float> vb,
+        Epilogue* epilogue, Vector512<float> cb0, Vector512<float> cb1, float* c, int row, int col0)
+    {
+        x0 *= va;
+        x1 *= va;
         if (beta != 0)
         {
-            var vb = Vector512.Create(beta);
-            c00 = SimdMath.MultiplyAdd(Vector512.Load(c + 0 * ldc + 0), vb, c00);
-            c01 = SimdMath.MultiplyAdd(Vector512.Load(c + 0 * ldc + 16), vb, c01);
-            c10 = SimdMath.MultiplyAdd(Vector512.Load(c + 1 * ldc + 0), vb, c10);
-            c11 = SimdMath.MultiplyAdd(Vector512.Load(c + 1 * ldc + 16), vb, c11);
-            c20 = SimdMath.MultiplyAdd(Vector512.Load(c + 2 * ldc + 0), vb, c20);
-            c21 = SimdMath.MultiplyAdd(Vector512.Load(c + 2 * ldc + 16), vb, c21);
-            c30 = SimdMath.MultiplyAdd(Vector512.Load(c + 3 * ldc + 0), vb, c30);
-            c31 = SimdMath.MultiplyAdd(Vector512.Load(c + 3 * ldc + 16), vb, c31);
-            c40 = SimdMath.MultiplyAdd(Vector512.Load(c + 4 * ldc + 0), vb, c40);
-            c41 = SimdMath.MultiplyAdd(Vector512.Load(c + 4 * ldc + 16), vb, c41);
-            c50 = SimdMath.MultiplyAdd(Vector512.Load(c + 5 * ldc + 0), vb, c50);
-            c51 = SimdMath.MultiplyAdd(Vector512.Load(c + 5 * ldc + 16), vb, c51);
-            c60 = SimdMath.MultiplyAdd(Vector512.Load(c + 6 * ldc + 0), vb, c60);
-            c61 = SimdMath.MultiplyAdd(Vector512.Load(c + 6 * ldc + 16), vb, c61);
-            c70 = SimdMath.MultiplyAdd(Vector512.Load(c + 7 * ldc + 0), vb, c70);
-            c71 = SimdMath.MultiplyAdd(Vector512.Load(c + 7 * ldc + 16), vb, c71);
+            x0 = SimdMath.MultiplyAdd(Vector512.Load(c), vb, x0);
+            x1 = SimdMath.MultiplyAdd(Vector512.Load(c + 16), vb, x1);
         }
         if (epilogue != null)
         {
-            var cb0 = TileEpilogue.Col512(epilogue, col0); var cb1 = TileEpilogue.Col512(epilogue, col0 + 16);
-            float rb0 = TileEpilogue.RowBias(epilogue, row0 + 0); float* rr0 = TileEpilogue.ResidualRow(epilogue, row0 + 0, col0);
-            c00 = TileEpilogue.Apply(epilogue, c00, rb0, cb0, rr0 + 0); c01 = TileEpilogue.Apply(epilogue, c01, rb0, cb1, rr0 + 16);
-            float rb1 = TileEpilogue.RowBias(epilogue, row0 + 1); float* rr1 = TileEpilogue.ResidualRow(epilogue, row0 + 1, col0);
-            c10 = TileEpilogue.Apply(epilogue, c10, rb1, cb0, rr1 + 0); c11 = TileEpilogue.Apply(epilogue, c11, rb1, cb1, rr1 + 16);
-            float rb2 = TileEpilogue.RowBias(epilogue, row0 + 2); float* rr2 = TileEpilogue.ResidualRow(epilogue, row0 + 2, col0);
-            c20 = TileEpilogue.Apply(epilogue, c20, rb2, cb0, rr2 + 0); c21 = TileEpilogue.Apply(epilogue, c21, rb2, cb1, rr2 + 16);
-            float rb3 = TileEpilogue.RowBias(epilogue, row0 + 3); float* rr3 = TileEpilogue.ResidualRow(epilogue, row0 + 3, col0);
-            c30 = TileEpilogue.Apply(epilogue, c30, rb3, cb0, rr3 + 0); c31 = TileEpilogue.Apply(epilogue, c31, rb3, cb1, rr3 + 16);
-            float rb4 = TileEpilogue.RowBias(epilogue, row0 + 4); float* rr4 = TileEpilogue.ResidualRow(epilogue, row0 + 4, col0);
-            c40 = TileEpilogue.Apply(epilogue, c40, rb4, cb0, rr4 + 0); c41 = TileEpilogue.Apply(epilogue, c41, rb4, cb1, rr4 + 16);
-            float rb5 = TileEpilogue.RowBias(epilogue, row0 + 5); float* rr5 = TileEpilogue.ResidualRow(epilogue, row0 + 5, col0);
-            c50 = TileEpilogue.Apply(epilogue, c50, rb5, cb0, rr5 + 0); c51 = TileEpilogue.Apply(epilogue, c51, rb5, cb1, rr5 + 16);
-            float rb6 = TileEpilogue.RowBias(epilogue, row0 + 6); float* rr6 = TileEpilogue.ResidualRow(epilogue, row0 + 6, col0);
-            c60 = TileEpilogue.Apply(epilogue, c60, rb6, cb0, rr6 + 0); c61 = TileEpilogue.Apply(epilogue, c61, rb6, cb1, rr6 + 16);
-            float rb7 = TileEpilogue.RowBias(epilogue, row0 + 7); float* rr7 = TileEpilogue.ResidualRow(epilogue, row0 + 7, col0);
-            c70 = TileEpilogue.Apply(epilogue, c70, rb7, cb0, rr7 + 0); c71 = TileEpilogue.Apply(epilogue, c71, rb7, cb1, rr7 + 16);
+            float rb = TileEpilogue.RowBias(epilogue, row);
+            float* rr = TileEpilogue.ResidualRow(epilogue, row, col0);
+            x0 = TileEpilogue.Apply(epilogue, x0, rb, cb0, rr);
+            x1 = TileEpilogue.Apply(epilogue, x1, rb, cb1, rr + 16);
         }
-        Vector512.Store(c00, c + 0 * ldc + 0); Vector512.Store(c01, c + 0 * ldc + 16);
-        Vector512.Store(c10, c + 1 * ldc + 0); Vector512.Store(c11, c + 1 * ldc + 16);
-        Vector512.Store(c20, c + 2 * ldc + 0); Vector512.Store(c21, c + 2 * ldc + 16);
-        Vector512.Store(c30, c + 3 * ldc + 0); Vector512.Store(c31, c + 3 * ldc + 16);
-        Vector512.Store(c40, c + 4 * ldc + 0); Vector512.Store(c41, c + 4 * ldc + 16);
-        Vector512.Store(c50, c + 5 * ldc + 0); Vector512.Store(c51, c + 5 * ldc + 16);
-        Vector512.Store(c60, c + 6 * ldc + 0); Vector512.Store(c61, c + 6 * ldc + 16);
-        Vector512.Store(c70, c + 7 * ldc + 0); Vector512.Store(c71, c + 7 * ldc + 16);
+        Vector512.Store(x0, c);
+        Vector512.Store(x1, c + 16);
     }
 }

@@ -19,6 +19,13 @@ internal unsafe interface IPanelSourceB
     /// <summary>Packed panels for depth [k0, k0+kc) × columns [j0, j0+nc); may pack into <paramref name="buffer"/>.</summary>
     float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr);
 
+    /// <summary>
+    /// Where the micro-kernel reads tile column <paramref name="jr"/> (its first <paramref name="cols"/> of nr columns
+    /// valid) of the block <see cref="Panels"/> returned, and the stride between its kc rows: a packed panel
+    /// (stride nr), or the matrix itself. <paramref name="scratch"/> is this source's to use for a padded copy.
+    /// </summary>
+    float* Tile(float* block, float* scratch, int kc, int jr, int cols, int nr, out int ldb);
+
     /// <summary>See <see cref="IPanelSourceA.ElementCost"/>.</summary>
     static virtual double ElementCost => GemmGrid.PackCost;
 }
@@ -46,6 +53,44 @@ internal readonly unsafe struct DenseB(float* b, long ldb, bool transposed, int 
         GemmPacking.PackB(buffer, b, ldb, transposed, n, k0, kc, j0, nc, nr);
         return buffer;
     }
+
+    public float* Tile(float* block, float* scratch, int kc, int jr, int cols, int nr, out int stride) => PackedPanels.Tile(block, kc, jr, nr, out stride);
+}
+
+/// <summary>
+/// B (K×N, row-major, not transposed) read in place by the micro-kernel: nothing is packed. For the GEMMs of 1×1
+/// convolutions with few output channels, where packing B costs about as much as multiplying it, since each packed
+/// element feeds only M multiply-adds (see <see cref="Sgemm.ReadsBInPlace"/>).
+/// </summary>
+internal readonly unsafe struct InPlaceB(float* b, long ldb) : IPanelSourceB
+{
+    public static double ElementCost => 0;
+
+    public float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr) => b + k0 * ldb + j0;
+
+    public float* Tile(float* block, float* scratch, int kc, int jr, int cols, int nr, out int stride)
+    {
+        if (cols == nr)
+        {
+            stride = (int)ldb;
+            return block + jr;
+        }
+        // The ragged last tile: a full-width read would run past the row, and on the last row past the matrix.
+        GemmPacking.PackB(scratch, block + jr, ldb, false, cols, 0, kc, 0, nr, nr);
+        stride = nr;
+        return scratch;
+    }
+}
+
+/// <summary>Tiles of B blocks packed as consecutive kc×nr panels.</summary>
+internal static unsafe class PackedPanels
+{
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static float* Tile(float* block, int kc, int jr, int nr, out int stride)
+    {
+        stride = nr;
+        return block + (long)jr * kc;
+    }
 }
 
 internal readonly unsafe struct PrepackedB(PackedMatrix packed) : IPanelSourceB
@@ -53,4 +98,6 @@ internal readonly unsafe struct PrepackedB(PackedMatrix packed) : IPanelSourceB
     public static double ElementCost => 0;
 
     public float* Panels(float* buffer, int k0, int kc, int j0, int nc, int nr) => packed.Block(k0, j0);
+
+    public float* Tile(float* block, float* scratch, int kc, int jr, int cols, int nr, out int stride) => PackedPanels.Tile(block, kc, jr, nr, out stride);
 }
