@@ -14,9 +14,9 @@ namespace Bramble.Kernels.Conv;
 /// <remarks>
 /// The band copy replaced scalar border columns (about a third of the time on 128-wide planes) and a per-row-pair
 /// loop whose calls made the JIT keep the nine weight vectors on the stack; with the row loops in call-free
-/// methods the weights stay in registers. Measured per layer (one thread, minimum of alternating runs):
-/// BlazeFace 48 @32 30 → 23 µs, 24 @64 46 → 38 µs, 24 @128 163 → 145 µs; MobileNetV2 32 @112 168 → 152 µs,
-/// 144 @56 220 → 183 µs (the scalar-border kernel: 66, 77, 238, 262, 420 µs).
+/// methods the weights stay in registers. Measured per layer (one thread, minimum of 8 alternating runs, µs,
+/// scalar-border kernel → this one): BlazeFace 24 @128 242 → 145, 24 s2 @128 140 → 87, 24 @64 112 → 44,
+/// 24 s2 @64 77 → 25, 48 @32 67 → 34; MobileNetV2 32 @112 259 → 151, 144 @56 373 → 182.
 /// </remarks>
 internal static unsafe class Depthwise3x3
 {
