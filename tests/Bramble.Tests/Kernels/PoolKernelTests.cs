@@ -108,6 +108,41 @@ public unsafe class PoolKernelTests
 
     [Theory]
     [MemberData(nameof(Caps))]
+    public void SeparableMaxPoolsMatchReference(Isa isa)
+    {
+        // Down-then-across max pools on their own (narrow rows too: outputs under one vector) and by shape (rows of 48 or
+        // more): kernels 1-5, strides 1-2 (wider ones are not its), padding and ceil mode, both thread counts.
+        var rng = new Random(53 + (int)isa);
+        using var pool = new WorkerPool(2);
+        int ran = 0;
+        for (int i = 0; i < 160; i++)
+        {
+            var g = RandomGeometry(rng, i);
+            if (i % 2 == 1)
+            {
+                int w = rng.Next(48, 130);
+                g = g with { InWidth = w, OutWidth = OutSize(w, g.KernelW, g.StrideW, g.PadLeft, g.PadRight, rng.Next(2) == 0) };
+            }
+            if (!SeparableMaxPool.Supports(g, CpuFeatures.Effective(isa))) continue;
+            ran++;
+            int channels = rng.Next(1, 6);
+            var p = Parameters(1, channels, g);
+            var x = SgemmTests.Random(rng, channels * g.InHeight * g.InWidth);
+            var expected = new float[channels * g.OutHeight * g.OutWidth];
+            PoolReference.Max<float>(p, x, expected, default, false);
+            var y = new float[expected.Length];
+            fixed (float* px = x, py = y)
+            {
+                if (i % 2 == 1) Pool2dKernel.Run(PoolKind.Max, g, px, py, channels, i % 4 == 1 ? pool : null, isa);
+                else SeparableMaxPool.Run(g, px, py, channels, i % 4 == 0 ? pool : null, CpuFeatures.Effective(isa));
+            }
+            Assert.Equal(expected, y);
+        }
+        if (isa >= Isa.Vector128) Assert.True(ran > 60, $"only {ran} geometries ran the separable kernel");
+    }
+
+    [Theory]
+    [MemberData(nameof(Caps))]
     public void InterleavedMaxPoolsMatchReference(Isa isa)
     {
         // Planes interleaved a vector at a time: plane counts around the vector width (partial last block), kernels

@@ -24,12 +24,18 @@ public static unsafe class Pool2dKernel
 
     /// <summary>
     /// As <see cref="Run(PoolKind, in PoolGeometry2d, float*, float*, int, WorkerPool?, Isa)"/>; <paramref name="interleaved"/>
-    /// forces (true: wherever it can run) or forbids (false) <see cref="MaxPoolInterleaved"/> for max pools, null chooses by shape.
+    /// forces (true: wherever it can run) or forbids (false) <see cref="MaxPoolInterleaved"/> for max pools, null chooses by
+    /// shape among it, <see cref="SeparableMaxPool"/> and the width-vectorised kernel.
     /// </summary>
     internal static void Run(PoolKind kind, in PoolGeometry2d g, float* input, float* output, int planes, WorkerPool? pool, Isa maxIsa, bool? interleaved)
     {
         g.Validate();
         var isa = CpuFeatures.Effective(maxIsa);
+        if (kind == PoolKind.Max && interleaved == null && SeparableMaxPool.Suits(g, isa))
+        {
+            SeparableMaxPool.Run(g, input, output, planes, planes * (long)g.OutHeight * g.OutWidth * g.KernelH * g.KernelW < 1 << 15 ? null : pool, isa);
+            return;
+        }
         if (kind == PoolKind.Max && (interleaved ?? MaxPoolInterleaved.Suits(g, isa)) && MaxPoolInterleaved.Supports(g, isa))
         {
             MaxPoolInterleaved.Run(g, input, output, planes, planes * (long)g.OutHeight * g.OutWidth * g.KernelH * g.KernelW < 1 << 15 ? null : pool, isa);
@@ -45,8 +51,12 @@ public static unsafe class Pool2dKernel
     public static string Name(PoolKind kind, Isa maxIsa) => $"pool2d {kind.ToString().ToLowerInvariant()} {CpuFeatures.Effective(maxIsa)}";
 
     /// <summary>Name for profiles of a pool over <paramref name="g"/>: says when the interleaved max pool runs it.</summary>
-    public static string Name(PoolKind kind, in PoolGeometry2d g, Isa maxIsa) =>
-        kind == PoolKind.Max && MaxPoolInterleaved.Suits(g, CpuFeatures.Effective(maxIsa)) ? $"pool2d max-interleaved {CpuFeatures.Effective(maxIsa)}" : Name(kind, maxIsa);
+    public static string Name(PoolKind kind, in PoolGeometry2d g, Isa maxIsa)
+    {
+        var isa = CpuFeatures.Effective(maxIsa);
+        if (kind == PoolKind.Max && SeparableMaxPool.Suits(g, isa)) return $"pool2d max-separable {isa}";
+        return kind == PoolKind.Max && MaxPoolInterleaved.Suits(g, isa) ? $"pool2d max-interleaved {isa}" : Name(kind, maxIsa);
+    }
 
     private struct Body : IParallelBody
     {
