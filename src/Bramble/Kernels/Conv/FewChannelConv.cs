@@ -92,6 +92,7 @@ internal sealed unsafe class FewChannelConv : IDisposable
     }
 
     /// <summary>Output rows [oy0, oy1): this thread's phase planes of the band, then its rows.</summary>
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private void RunBand(float* x, float* y, in Epilogue e, int oy0, int oy1)
     {
         int s = _g.StrideH, planeRows = oy1 - oy0 + (_g.KernelH - 1) / s;
@@ -105,6 +106,7 @@ internal sealed unsafe class FewChannelConv : IDisposable
     /// <paramref name="oy0"/>: row a, column b hold the padded input at row (oy0 + a)·s + py, column b·s + px, zero outside
     /// the image.
     /// </summary>
+    [MethodImpl(HotCode.Options)] // hot from the first call: skip tier-0 code
     private void FillPlane(float* x, float* planes, int i, int oy0, int rows)
     {
         var g = _g;
