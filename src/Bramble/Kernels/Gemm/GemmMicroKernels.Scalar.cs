@@ -13,6 +13,7 @@ internal static unsafe partial class GemmMicroKernels
         float c10 = 0; float c11 = 0; float c12 = 0; float c13 = 0;
         float c20 = 0; float c21 = 0; float c22 = 0; float c23 = 0;
         float c30 = 0; float c31 = 0; float c32 = 0; float c33 = 0;
+        nint step = ldb; // widened once: the loop then advances b with a single add
         for (int k = 0; k < kc; k++)
         {
             float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
@@ -25,7 +26,7 @@ internal static unsafe partial class GemmMicroKernels
             float a3 = a[3];
             c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
             a += 4;
-            b += ldb;
+            b += step;
         }
         FinishRow(c00, c01, c02, c03, alpha, beta, epilogue, c, row0, col0);
         if (rows > 1) FinishRow(c10, c11, c12, c13, alpha, beta, epilogue, c + 1 * ldc, row0 + 1, col0);

@@ -20,6 +20,7 @@ internal static unsafe partial class GemmMicroKernels
         var c30 = Vector128<float>.Zero; var c31 = Vector128<float>.Zero;
         var c40 = Vector128<float>.Zero; var c41 = Vector128<float>.Zero;
         var c50 = Vector128<float>.Zero; var c51 = Vector128<float>.Zero;
+        nint step = ldb; // widened once: the loop then advances b with a single add
         for (int k = 0; k < kc; k++)
         {
             var b0 = Vector128.Load(b + 0);
@@ -43,7 +44,7 @@ internal static unsafe partial class GemmMicroKernels
             c50 = SimdMath.MultiplyAdd(a5, b0, c50);
             c51 = SimdMath.MultiplyAdd(a5, b1, c51);
             a += 6;
-            b += ldb;
+            b += step;
         }
         var va = Vector128.Create(alpha);
         var vb = Vector128.Create(beta);

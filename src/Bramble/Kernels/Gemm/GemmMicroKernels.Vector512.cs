@@ -22,6 +22,7 @@ internal static unsafe partial class GemmMicroKernels
         var c50 = Vector512<float>.Zero; var c51 = Vector512<float>.Zero;
         var c60 = Vector512<float>.Zero; var c61 = Vector512<float>.Zero;
         var c70 = Vector512<float>.Zero; var c71 = Vector512<float>.Zero;
+        nint step = ldb; // widened once: the loop then advances b with a single add
         for (int k = 0; k < kc; k++)
         {
             var b0 = Vector512.Load(b + 0);
@@ -51,7 +52,7 @@ internal static unsafe partial class GemmMicroKernels
             c70 = SimdMath.MultiplyAdd(a7, b0, c70);
             c71 = SimdMath.MultiplyAdd(a7, b1, c71);
             a += 8;
-            b += ldb;
+            b += step;
         }
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
