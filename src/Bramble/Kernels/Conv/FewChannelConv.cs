@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Bramble.Kernels.Gemm;
 using Bramble.Kernels.Threading;
@@ -96,7 +95,8 @@ internal sealed unsafe class FewChannelConv : IDisposable
     private void RunBand(float* x, float* y, in Epilogue e, int oy0, int oy1)
     {
         int s = _g.StrideH, planeRows = oy1 - oy0 + (_g.KernelH - 1) / s;
-        float* planes = Scratch.Get((long)_g.InChannels * s * s * _planeRows * _planeWidth);
+        // The thread's grow-only aligned scratch (shared with the other per-layer kernels; one layer runs at a time).
+        float* planes = DepthwiseInterleaved.Scratch.Get((long)_g.InChannels * s * s * _planeRows * _planeWidth);
         for (int i = 0; i < _g.InChannels * s * s; i++) FillPlane(x, planes, i, oy0, planeRows);
         for (int oy = oy0; oy < oy1; oy++) ComputeRow(planes + (long)(oy - oy0) * _planeWidth, y, e, oy);
     }
@@ -251,19 +251,5 @@ internal sealed unsafe class FewChannelConv : IDisposable
 
         public readonly void Invoke(int index) =>
             Conv.RunBand(X, Y, Epilogue, index * Rows, Math.Min(Conv._g.OutHeight, (index + 1) * Rows));
-    }
-
-    /// <summary>A thread's phase planes of one band (64-byte aligned); grows, never shrinks.</summary>
-    private static class Scratch
-    {
-        [ThreadStatic] private static float[]? t_buffer;
-
-        public static float* Get(long floats)
-        {
-            var buffer = t_buffer;
-            if (buffer == null || buffer.Length < floats + 16) t_buffer = buffer = GC.AllocateArray<float>((int)floats + 16, pinned: true);
-            nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-            return (float*)((p + 63) & ~(nint)63);
-        }
     }
 }
