@@ -47,6 +47,8 @@ public static unsafe class WinogradReport
         ("32→128 @27² (squeezenet f6)", Same(32, 27, 128)),
         ("48→192 @13² (squeezenet f9)", Same(48, 13, 192)),
         ("64→256 @13² (squeezenet f11)", Same(64, 13, 256)),
+        ("96→24 @160² (ppocr det neck)", Same(96, 160, 24)),
+        ("96→24 @80² (ppocr det neck)", Same(96, 80, 24)),
     ];
 
     public static void Run(string[] args)

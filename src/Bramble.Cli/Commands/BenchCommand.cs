@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime;
 using System.Text.Json;
 using Bramble.Cli.Options;
 using Bramble.Cli.Support;
@@ -18,7 +19,7 @@ internal static class BenchCommand
     public static Command Create(CliContext context)
     {
         var args = new SessionArgs();
-        var warmup = new Option<int>("--warmup", "-w") { Description = "Untimed runs first (at least this many, and at least one second unless 0)", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup", "-w") { Description = "Untimed runs first (at least this many, and unless 0 at least one second and until no method was compiled for half a second)", DefaultValueFactory = _ => 3 };
         var iterations = new Option<int>("--iterations", "-n") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object" };
         Validation.AtLeast(warmup, 0);
@@ -44,6 +45,16 @@ internal static class BenchCommand
         long PeakResidentBytes, long ManagedHeapBytes, long AllocatedBytesPerRun, bool Planned);
 
     private const double MinWarmupSeconds = 1.0;
+    private const double JitQuietSeconds = 0.5;
+    private const double MaxWarmupSeconds = 15.0;
+
+    /// <summary>Warm-up is over after a second with no method compiled in the last half (or after 15 s regardless).</summary>
+    private static bool Settled(long warmStart, long lastCompile)
+    {
+        double elapsed = Stopwatch.GetElapsedTime(warmStart).TotalSeconds;
+        return elapsed >= MaxWarmupSeconds
+            || (elapsed >= MinWarmupSeconds && Stopwatch.GetElapsedTime(lastCompile).TotalSeconds >= JitQuietSeconds);
+    }
 
     private static Result Measure(OpenModel open, int warmup, int iterations)
     {
@@ -70,14 +81,19 @@ internal static class BenchCommand
                 foreach (var t in open.Session.Run(byName).Values) t.Dispose();
             }
 
-            // Warm up for at least the given runs and one second: .NET promotes hot methods to optimised code only
-            // after ~30 calls plus a background compile, so a few runs would time tier-0 code on a small model.
+            // Warm up for at least the given runs and one second, then until the JIT has been quiet for a while:
+            // .NET promotes hot methods to optimised code only after ~30 calls plus a background compile, so early
+            // runs time tier-0 code, and at two threads the compile thread also takes a core from the workers.
             long warmStart = Stopwatch.GetTimestamp();
+            long lastCompile = warmStart;
+            long compiled = JitInfo.GetCompiledMethodCount();
             int warmed = 0;
-            while (warmed < warmup || (warmup > 0 && Stopwatch.GetElapsedTime(warmStart).TotalSeconds < MinWarmupSeconds))
+            while (warmed < warmup || (warmup > 0 && !Settled(warmStart, lastCompile)))
             {
                 RunOnce();
                 warmed++;
+                long now = JitInfo.GetCompiledMethodCount();
+                if (now != compiled) (compiled, lastCompile) = (now, Stopwatch.GetTimestamp());
             }
             warmup = warmed;
             var latencies = new double[iterations];
