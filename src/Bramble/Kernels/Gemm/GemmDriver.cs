@@ -108,9 +108,10 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
             if (applyEpilogue && inKernel == null) Epilogue.Apply(c, (int)Ldc, rows, cols, ic + ir, jc + jr, kernel.Isa);
             return;
         }
-        // Ragged right edge: full tile into scratch, then only the valid part into C.
+        // Ragged right edge: the tile (or, for a few columns, just those) into scratch, then only the valid part into C.
         float* t = scratch.Tile;
-        kernel.Run(kc, ap + (long)ir * kc, bPanel, ldb, t, nr, Alpha, 0f, null, 0, 0, mr);
+        if (GemmEdgeColumns.Handles(kernel, cols)) GemmEdgeColumns.Run(kc, ap + (long)ir * kc, mr, bPanel, ldb, cols, t, nr, Alpha);
+        else kernel.Run(kc, ap + (long)ir * kc, bPanel, ldb, t, nr, Alpha, 0f, null, 0, 0, mr);
         for (int r = 0; r < rows; r++)
         {
             float* cr = c + r * Ldc;
