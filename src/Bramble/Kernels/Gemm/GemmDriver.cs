@@ -101,6 +101,13 @@ internal unsafe struct GemmJob<TA, TB> : IParallelBody
         int cols = Math.Min(nr, nc - jr), rows = Math.Min(mr, mc - ir);
         float* bPanel = B.Tile(bp, scratch.B, kc, jr, cols, nr, out int ldb);
         float* c = C + (ic + ir) * Ldc + jc + jr;
+        if (cols == nr && M - (ic + ir) == 1 && GemmEdgeRows.Handles(kernel))
+        {
+            // C's one row (a fully connected layer at batch 1): a matrix-vector product, not a tile of A's padding.
+            GemmEdgeRows.Run(kc, ap + (long)ir * kc, mr, bPanel, ldb, nr, c, Alpha, beta);
+            if (applyEpilogue) Epilogue.Apply(c, (int)Ldc, 1, cols, ic + ir, jc + jr, kernel.Isa);
+            return;
+        }
         if (cols == nr)
         {
             // Full width: straight into C, a ragged last row panel storing only its rows.
