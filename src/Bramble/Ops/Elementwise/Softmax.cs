@@ -31,7 +31,7 @@ public abstract class SoftmaxFamily(Node node, long opset) : Operator(node)
     protected abstract void Normalize(ReadOnlySpan<double> x, Span<double> y);
 
     /// <summary>[outer, length, inner] view of <paramref name="shape"/> for this node's axis and opset.</summary>
-    private (long Outer, long Length, long Inner) Lines(int[] shape)
+    protected (long Outer, long Length, long Inner) Lines(int[] shape)
     {
         long axis = Node.GetInt("axis", SingleAxis ? -1 : 1);
         int a = (int)(axis < 0 ? axis + shape.Length : axis);
@@ -104,6 +104,29 @@ public abstract class SoftmaxFamily(Node node, long opset) : Operator(node)
 /// <summary>ONNX Softmax: exp(x - max) / Σ exp(x - max).</summary>
 public sealed class Softmax(Node node, long opset) : SoftmaxFamily(node, opset)
 {
+    private bool _fast;
+
+    /// <summary>Float32 lines that lie contiguous (normalising the last axis) take the SIMD kernel unless reference kernels are asked for.</summary>
+    public override void Prepare(PrepareContext ctx)
+    {
+        base.Prepare(ctx);
+        _fast = !ctx.Options.ReferenceKernels && ctx.Shapes.InputType(0) == DataType.Float32 && Lines(ctx.Shapes.InputShape(0)).Inner == 1;
+    }
+
+    public override string KernelName => _fast ? "softmax simd" : "reference";
+
+    public override unsafe void Execute(ExecContext ctx)
+    {
+        var x = ctx.Input(0);
+        var (outer, length, inner) = Lines(x.Shape);
+        if (_fast && inner == 1 && x.Type == DataType.Float32 && length is > 0 and <= int.MaxValue)
+        {
+            Kernels.Elementwise.SoftmaxKernel.Run((float*)x.Data, (float*)ctx.Output(0).Data, outer, (int)length, ctx.Pool, ctx.Options.MaxIsa);
+            return;
+        }
+        base.Execute(ctx);
+    }
+
     protected override void Normalize(ReadOnlySpan<double> x, Span<double> y)
     {
         double m = MaxOf(x), sum = 0;
