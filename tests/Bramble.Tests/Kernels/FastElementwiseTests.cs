@@ -187,4 +187,25 @@ public class FastElementwiseTests
         var inputs = new Dictionary<string, Tensor> { ["x"] = x };
         AssertClose(Run(node, inputs, [], reference: true, CpuFeatures.Best, 1), Run(node, inputs, [], reference: false, CpuFeatures.Best, 1), 0, "softmax axis 1");
     }
+    [Theory]
+    [MemberData(nameof(Caps))]
+    public void PowByAConstantTwoSquaresExactly(Isa isa)
+    {
+        var rng = new Random(17 + (int)isa);
+        foreach (int n in new[] { 1, 7, 8, 9, 31, 4800 })
+        foreach (float exponent in new[] { 2f, 3f, 0.5f })
+        {
+            using var x = RandomTensor(rng, [n], withSpecials: true);
+            // The model owns (and disposes) its initializers: each session gets its own exponent.
+            Dictionary<string, Tensor> Exponent()
+            {
+                var e = Tensor.Allocate(DataType.Float32, []);
+                e.AsSpan<float>()[0] = exponent;
+                return new Dictionary<string, Tensor> { ["e"] = e };
+            }
+            var node = new Node("Pow", ["x", "e"], ["y"], "pow");
+            var inputs = new Dictionary<string, Tensor> { ["x"] = x };
+            AssertClose(Run(node, inputs, Exponent(), true, isa, 1), Run(node, inputs, Exponent(), false, isa, 1), 0, $"Pow n={n} e={exponent}");
+        }
+    }
 }
